@@ -1,0 +1,1 @@
+"""Model-agnostic machinery: hooks, positions, decomposition, readout metrics and patching."""
