@@ -17,8 +17,14 @@ from transformers import (
 
 VOCAB = 97
 _COMMON = dict(vocab_size=VOCAB, bos_token_id=1, eos_token_id=2, pad_token_id=0, tie_word_embeddings=False)
-_DECODER = dict(hidden_size=48, intermediate_size=96, num_hidden_layers=3, num_attention_heads=4,
-                max_position_embeddings=128, **_COMMON)
+_DECODER = dict(
+    hidden_size=48,
+    intermediate_size=96,
+    num_hidden_layers=3,
+    num_attention_heads=4,
+    max_position_embeddings=128,
+    **_COMMON,
+)
 
 
 def tiny_configs() -> dict[str, PretrainedConfig]:
@@ -28,13 +34,26 @@ def tiny_configs() -> dict[str, PretrainedConfig]:
         "mistral": MistralConfig(num_key_value_heads=2, sliding_window=None, **_DECODER),
         "qwen2": Qwen2Config(num_key_value_heads=2, **_DECODER),
         "gemma": GemmaConfig(num_key_value_heads=1, head_dim=12, **_DECODER),
-        "gemma2": Gemma2Config(num_key_value_heads=2, head_dim=12, final_logit_softcapping=30.0,
-                               attn_logit_softcapping=50.0, query_pre_attn_scalar=12, sliding_window=8,
-                               **_DECODER),
+        "gemma2": Gemma2Config(
+            num_key_value_heads=2,
+            head_dim=12,
+            final_logit_softcapping=30.0,
+            attn_logit_softcapping=50.0,
+            query_pre_attn_scalar=12,
+            sliding_window=8,
+            **_DECODER,
+        ),
         "gpt2": GPT2Config(n_embd=48, n_layer=3, n_head=4, n_positions=128, **_COMMON),
-        "gpt_neox": GPTNeoXConfig(hidden_size=48, intermediate_size=96, num_hidden_layers=3,
-                                  num_attention_heads=4, rotary_pct=0.5, use_parallel_residual=True,
-                                  max_position_embeddings=128, **_COMMON),
+        "gpt_neox": GPTNeoXConfig(
+            hidden_size=48,
+            intermediate_size=96,
+            num_hidden_layers=3,
+            num_attention_heads=4,
+            rotary_pct=0.5,
+            use_parallel_residual=True,
+            max_position_embeddings=128,
+            **_COMMON,
+        ),
     }
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import torch
+from tiny_models import VOCAB
 
 import rivalry
 from rivalry.models.anatomy import Anatomy
-from tiny_models import VOCAB
 
 
 def _batch(seed: int = 1, rows: int = 3, seq: int = 9):
@@ -66,3 +66,16 @@ def test_sites_are_complete_and_unique(model):
     assert len(set(dec.sites)) == len(dec.sites)
     assert (anatomy.position_embedding is not None) == any(s.kind == "pos_embed" for s in dec.sites)
     assert anatomy.has_attention_bias == any(s.kind == "attn_bias" for s in dec.sites)
+
+
+def test_logit_attribution_sums_to_pre_softcap_logit(model):
+    from rivalry.core.attribution import logit_attribution
+
+    ids, mask = _batch()
+    dec = rivalry.decompose(model, ids, mask)
+    anatomy = Anatomy.of(model)
+    tokens = torch.tensor([4, 9, 13])
+    attribution = logit_attribution(model, dec, tokens)
+    with torch.no_grad():
+        raw = anatomy.unembed(anatomy.final_norm(dec.residual))[torch.arange(3), tokens]
+    assert torch.allclose(attribution.logits, raw, atol=1e-4, rtol=1e-4)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny_models import VOCAB
 
 import rivalry
 from rivalry.core.sites import Site
 from rivalry.models.anatomy import Anatomy
-from tiny_models import VOCAB
 
 # Module paths written out by hand for the hand-made hooks, independent of rivalry's architecture table.
 HAND_PATHS = {
@@ -84,11 +84,13 @@ def _hand_patched_logits(model, family, target, source, heads, mlp_layers):
     def record(key):
         def pre(module, args):
             recorded[key] = args[0][:, -1].clone()
+
         return pre
 
     def record_out(key):
         def post(module, args, output):
             recorded[key] = output[:, -1].clone()
+
         return post
 
     handles = []
@@ -106,8 +108,11 @@ def _hand_patched_logits(model, family, target, source, heads, mlp_layers):
             z = args[0].clone()
             width = z.shape[-1] // n_heads
             for head in head_list:
-                z[:, -1, head * width:(head + 1) * width] = recorded[("z", layer)][:, head * width:(head + 1) * width]
+                z[:, -1, head * width : (head + 1) * width] = recorded[("z", layer)][
+                    :, head * width : (head + 1) * width
+                ]
             return (z,)
+
         return pre
 
     def replace_mlp(layer):
@@ -115,13 +120,17 @@ def _hand_patched_logits(model, family, target, source, heads, mlp_layers):
             out = output.clone()
             out[:, -1] = recorded[("m", layer)]
             return out
+
         return post
 
     by_layer = {}
     for layer, head in heads:
         by_layer.setdefault(layer, []).append(head)
-    handles = [layers[l].get_submodule(out_name).register_forward_pre_hook(replace_heads(l, hs)) for l, hs in by_layer.items()]
-    handles += [layers[l].get_submodule(mlp_name).register_forward_hook(replace_mlp(l)) for l in mlp_layers]
+    handles = [
+        layers[li].get_submodule(out_name).register_forward_pre_hook(replace_heads(li, hs))
+        for li, hs in by_layer.items()
+    ]
+    handles += [layers[li].get_submodule(mlp_name).register_forward_hook(replace_mlp(li)) for li in mlp_layers]
     try:
         with torch.no_grad():
             return model(target).logits[:, -1]

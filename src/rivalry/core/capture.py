@@ -35,8 +35,23 @@ class Activations:
     mlp_outputs: Float[Tensor, "layer batch d_model"]
     residual: Float[Tensor, "batch d_model"]
 
+    def select(self, rows: Int[Tensor, " n"]) -> Activations:
+        """The same activations for a subset (or reordering) of the batch rows."""
 
-def _take(x: Tensor, positions: Int[Tensor, "batch"]) -> Tensor:
+        def pick(x: Tensor | None, dim: int) -> Tensor | None:
+            return None if x is None else x.index_select(dim, rows.to(x.device))
+
+        return Activations(
+            embed=pick(self.embed, 0),
+            pos_embed=pick(self.pos_embed, 0),
+            head_inputs=pick(self.head_inputs, 1),
+            post_attention_scale=pick(self.post_attention_scale, 1),
+            mlp_outputs=pick(self.mlp_outputs, 1),
+            residual=pick(self.residual, 0),
+        )
+
+
+def _take(x: Tensor, positions: Int[Tensor, " batch"]) -> Tensor:
     """Row ``b`` at column ``positions[b]``; broadcasts a leading batch dimension of 1 (position embeddings)."""
     x = x.expand(positions.shape[0], *x.shape[1:])
     rows = torch.arange(positions.shape[0], device=x.device)
@@ -47,7 +62,7 @@ def capture(
     anatomy: Anatomy,
     input_ids: Int[Tensor, "batch seq"],
     attention_mask: Int[Tensor, "batch seq"],
-    positions: Int[Tensor, "batch"],
+    positions: Int[Tensor, " batch"],
     extra_hooks: Sequence[Hook] = (),
 ) -> Activations:
     """Run the model's body (no unembedding) and record the activations at ``positions``.

@@ -42,7 +42,7 @@ class Decomposition:
     sites: tuple[Site, ...]
     contributions: Float[Tensor, "site batch d_model"]
     residual: Float[Tensor, "batch d_model"]
-    positions: Int[Tensor, "batch"]
+    positions: Int[Tensor, " batch"]
     activations: Activations
 
     @property
@@ -55,6 +55,17 @@ class Decomposition:
             return self.sites.index(site)
         except ValueError:
             raise RivalryError(f"site {site.label} is not a site of this model") from None
+
+    def select(self, rows: Int[Tensor, " n"] | list[int]) -> Decomposition:
+        """The decomposition of a subset (or reordering) of the batch rows."""
+        rows = torch.as_tensor(rows, dtype=torch.long)
+        return Decomposition(
+            sites=self.sites,
+            contributions=self.contributions.index_select(1, rows.to(self.contributions.device)),
+            residual=self.residual.index_select(0, rows.to(self.residual.device)),
+            positions=self.positions.index_select(0, rows.to(self.positions.device)),
+            activations=self.activations.select(rows),
+        )
 
     def reconstruction_error(self) -> float:
         """Largest relative error ``|sum(contributions) - residual| / |residual|`` over the batch."""

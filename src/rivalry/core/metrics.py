@@ -7,8 +7,8 @@ number per row; patching code calls it on many patched copies of each batch row 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import torch
@@ -25,19 +25,17 @@ class Metric(Protocol):
     a ``[n, vocab]`` tensor per chunk.
     """
 
-    def __call__(self, logits: Float[Tensor, "n vocab"], rows: Int[Tensor, "n"]) -> Float[Tensor, "n"]: ...
+    def __call__(self, logits: Float[Tensor, "n vocab"], rows: Int[Tensor, " n"]) -> Float[Tensor, " n"]: ...
 
 
-def _logsumexp_(x: Float[Tensor, "n vocab"]) -> Float[Tensor, "n"]:
+def _logsumexp_(x: Float[Tensor, "n vocab"]) -> Float[Tensor, " n"]:
     """``logsumexp`` over the last axis, destroying ``x`` (several times faster than ``torch.logsumexp`` on CPU)."""
     top = x.amax(-1, keepdim=True)
     top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
     return x.sub_(top).exp_().sum(-1).log() + top[:, 0]
 
 
-def log_odds_log10(
-    logits: Float[Tensor, "n vocab"], answer_mask: Bool[Tensor, "n vocab"]
-) -> Float[Tensor, "n"]:
+def log_odds_log10(logits: Float[Tensor, "n vocab"], answer_mask: Bool[Tensor, "n vocab"]) -> Float[Tensor, " n"]:
     """``log10(p / (1 - p))`` with ``p`` the softmax mass on the answer tokens (``logits`` is left intact).
 
     Computed as ``(logsumexp(answer logits) - logsumexp(other logits)) / ln 10``, which is exact and stable
@@ -50,9 +48,7 @@ def log_odds_log10(
     return (inside - outside) / LN10
 
 
-def answer_probability(
-    logits: Float[Tensor, "n vocab"], answer_mask: Bool[Tensor, "n vocab"]
-) -> Float[Tensor, "n"]:
+def answer_probability(logits: Float[Tensor, "n vocab"], answer_mask: Bool[Tensor, "n vocab"]) -> Float[Tensor, " n"]:
     """Softmax mass on the answer tokens."""
     return torch.where(answer_mask, logits.float().softmax(-1), 0.0).sum(-1)
 
@@ -77,7 +73,7 @@ class AnswerLogOdds:
         valid = torch.tensor([[True] * len(t) + [False] * (width - len(t)) for t in token_sets])
         return cls(ids, valid)
 
-    def __call__(self, logits: Float[Tensor, "n vocab"], rows: Int[Tensor, "n"]) -> Float[Tensor, "n"]:
+    def __call__(self, logits: Float[Tensor, "n vocab"], rows: Int[Tensor, " n"]) -> Float[Tensor, " n"]:
         rows = rows.to(logits.device)
         ids = self.answer_ids.to(logits.device)[rows]
         valid = self.valid.to(logits.device)[rows]
@@ -91,10 +87,10 @@ class AnswerLogOdds:
 class LogitDifference:
     """``logit[good[b]] - logit[bad[b]]`` for each batch row ``b``."""
 
-    good: Int[Tensor, "batch"]
-    bad: Int[Tensor, "batch"]
+    good: Int[Tensor, " batch"]
+    bad: Int[Tensor, " batch"]
 
-    def __call__(self, logits: Float[Tensor, "n vocab"], rows: Int[Tensor, "n"]) -> Float[Tensor, "n"]:
+    def __call__(self, logits: Float[Tensor, "n vocab"], rows: Int[Tensor, " n"]) -> Float[Tensor, " n"]:
         rows = rows.to(logits.device)
         picked = torch.arange(logits.shape[0], device=logits.device)
         good = self.good.to(logits.device)[rows]

@@ -41,13 +41,16 @@ class SiteEffects:
 
     sites: tuple[Site, ...]
     effects: Float[Tensor, "site batch"]
-    baseline: Float[Tensor, "batch"]
+    baseline: Float[Tensor, " batch"]
 
 
 def readout_metric(
-    anatomy: Anatomy, residual: Float[Tensor, "n d_model"], rows: Int[Tensor, "n"], metric: Metric,
+    anatomy: Anatomy,
+    residual: Float[Tensor, "n d_model"],
+    rows: Int[Tensor, " n"],
+    metric: Metric,
     chunk_rows: int = 1024,
-) -> Float[Tensor, "n"]:
+) -> Float[Tensor, " n"]:
     """``metric(unembed(final_norm(residual)))`` in chunks of ``chunk_rows`` rows (bounded memory)."""
     values = []
     with torch.no_grad():
@@ -82,7 +85,7 @@ def first_order_effects(
     return SiteEffects(sites=target.sites, effects=patched_metric - baseline[None], baseline=baseline)
 
 
-def _set_rows(x: Tensor, positions: Int[Tensor, "batch"], values: Tensor) -> Tensor:
+def _set_rows(x: Tensor, positions: Int[Tensor, " batch"], values: Tensor) -> Tensor:
     """Copy of ``x`` ``[batch, seq, ...]`` with ``x[b, positions[b]] = values[b]``."""
     x = x.expand(positions.shape[0], *x.shape[1:]).clone()
     rows = torch.arange(positions.shape[0], device=x.device)
@@ -91,7 +94,7 @@ def _set_rows(x: Tensor, positions: Int[Tensor, "batch"], values: Tensor) -> Ten
 
 
 def patch_hooks(
-    anatomy: Anatomy, sites: Iterable[Site], source: Activations, positions: Int[Tensor, "batch"]
+    anatomy: Anatomy, sites: Iterable[Site], source: Activations, positions: Int[Tensor, " batch"]
 ) -> list[Hook]:
     """Hooks that set the listed sites' outputs at ``positions`` to those recorded in ``source``."""
     heads_by_layer: dict[int, list[int]] = defaultdict(list)
@@ -107,7 +110,10 @@ def patch_hooks(
             if anatomy.position_embedding is None or source.pos_embed is None:
                 raise RivalryError("this model has no position embedding site")
             hooks.append(
-                Hook(anatomy.position_embedding, lambda m, a, k, out: _set_rows(out, positions, source.pos_embed))
+                Hook(
+                    anatomy.position_embedding,
+                    lambda m, a, k, out: _set_rows(out, positions, source.pos_embed),
+                )
             )
         elif site.kind == "mlp":
             module = anatomy.mlp_contribution_modules[site.layer]
@@ -115,11 +121,17 @@ def patch_hooks(
             hooks.append(Hook(module, lambda m, a, k, out, value=value: _patch_output(out, positions, value)))
         # attn_bias: identical in every run, nothing to patch
     for layer, heads in heads_by_layer.items():
-        hooks.append(Hook(anatomy.attention_outputs[layer], _head_patcher(anatomy, layer, heads, source, positions), "pre"))
+        hooks.append(
+            Hook(
+                anatomy.attention_outputs[layer],
+                _head_patcher(anatomy, layer, heads, source, positions),
+                "pre",
+            )
+        )
     return hooks
 
 
-def _patch_output(output: object, positions: Int[Tensor, "batch"], value: Tensor) -> object:
+def _patch_output(output: object, positions: Int[Tensor, " batch"], value: Tensor) -> object:
     patched = _set_rows(main_output(output), positions, value)
     return (patched, *output[1:]) if isinstance(output, tuple) else patched
 
@@ -168,7 +180,7 @@ def total_effect(
     sites: Sequence[Site],
     metric: Metric,
     position: int = -1,
-) -> Float[Tensor, "batch"]:
+) -> Float[Tensor, " batch"]:
     """Joint (activation-patching) effect of ``sites`` on ``metric``: patched run minus clean target run."""
     anatomy = Anatomy.of(model)
     mask = full_mask(input_ids) if attention_mask is None else attention_mask

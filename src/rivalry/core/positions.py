@@ -18,7 +18,7 @@ def position_ids_from_mask(attention_mask: Int[Tensor, "batch seq"]) -> Int[Tens
     return (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
 
 
-def resolve_positions(attention_mask: Int[Tensor, "batch seq"], position: int) -> Int[Tensor, "batch"]:
+def resolve_positions(attention_mask: Int[Tensor, "batch seq"], position: int) -> Int[Tensor, " batch"]:
     """Column index of the token to read in each row.
 
     ``position`` counts real (unmasked) tokens: ``0`` is each row's first real token and ``-1`` its last, so

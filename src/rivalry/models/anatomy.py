@@ -46,7 +46,7 @@ def unwrap_model(model: object) -> PreTrainedModel:
 class RMSGain:
     """An RMSNorm's parameters: ``y = x * rsqrt(mean(x^2) + eps) * gain``."""
 
-    gain: Float[Tensor, "d_model"]
+    gain: Float[Tensor, " d_model"]
     eps: float
 
 
@@ -69,9 +69,7 @@ class Anatomy:
         self.spec = spec
         self.blocks: list[nn.Module] = list(_get_path(model, spec.layers))
         self.token_embedding = _get_path(model, spec.token_embedding)
-        self.position_embedding = (
-            _get_path(model, spec.position_embedding) if spec.position_embedding else None
-        )
+        self.position_embedding = _get_path(model, spec.position_embedding) if spec.position_embedding else None
         self.final_norm = _get_path(model, spec.final_norm)
         self.unembed = _get_path(model, spec.unembed)
         self.attention_outputs = [_get_path(b, spec.attention_output) for b in self.blocks]
@@ -79,9 +77,7 @@ class Anatomy:
         self.post_attention_norms = (
             [_get_path(b, spec.post_attention_norm) for b in self.blocks] if spec.post_attention_norm else None
         )
-        self.post_mlp_norms = (
-            [_get_path(b, spec.post_mlp_norm) for b in self.blocks] if spec.post_mlp_norm else None
-        )
+        self.post_mlp_norms = [_get_path(b, spec.post_mlp_norm) for b in self.blocks] if spec.post_mlp_norm else None
         config = model.config
         self.n_layers = len(self.blocks)
         self.n_heads = int(config.num_attention_heads)
@@ -128,6 +124,7 @@ class Anatomy:
     def vocab_size(self) -> int:
         return int(output_weight(self.unembed).shape[0])
 
+    @torch.no_grad()
     def readout(self, residual: Float[Tensor, "n d_model"]) -> Float[Tensor, "n vocab"]:
         """Logits of residual-stream vectors, through the model's own final norm and unembedding (exact)."""
         weight = self.final_norm.weight

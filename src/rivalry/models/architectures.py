@@ -103,6 +103,4 @@ def spec_for_model_type(model_type: str) -> ArchitectureSpec:
     for spec in ARCHITECTURES:
         if model_type in spec.model_types:
             return spec
-    raise RivalryError(
-        f"unsupported architecture '{model_type}'; supported: {', '.join(supported_model_types())}"
-    )
+    raise RivalryError(f"unsupported architecture '{model_type}'; supported: {', '.join(supported_model_types())}")

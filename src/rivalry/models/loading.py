@@ -72,7 +72,7 @@ def load_model(name: str | os.PathLike | None = None, options: LoadOptions | Non
 
     Example:
         >>> lm = rivalry.load_model()  # doctest: +SKIP
-        >>> lm = rivalry.load_model("meta-llama/Llama-2-7b-chat-hf", dtype="bfloat16", device_map="auto")  # doctest: +SKIP
+        >>> lm = rivalry.load_model("meta-llama/Llama-2-7b-chat-hf", dtype="bfloat16", device_map="auto")
     """
     options = options or LoadOptions(**kwargs)
     name = DEFAULT_MODEL if name is None else str(name)

@@ -1,0 +1,1 @@
+"""The ``rivalry`` command line: a thin layer over the Python API."""

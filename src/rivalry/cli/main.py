@@ -1,0 +1,56 @@
+"""Entry point: parse arguments, run one subcommand, turn user errors into one line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from rivalry.cli import decompose_cmd
+
+COMMANDS = (decompose_cmd,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rivalry",
+        description="Mechanistic study of competing objectives in language models.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 success, 2 bad input, 1 internal error, 130 interrupted)."""
+    args = build_parser().parse_args(argv)
+    from transformers.utils import logging as hf_logging
+
+    from rivalry.errors import RivalryError
+
+    hf_logging.set_verbosity_error()  # rivalry draws its own progress bars; keep transformers' quiet
+    hf_logging.disable_progress_bar()
+
+    try:
+        return int(args.run(args) or 0)
+    except RivalryError as error:
+        print(f"rivalry: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rivalry: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug, not bad input: one line unless debugging
+        if os.environ.get("RIVALRY_DEBUG"):
+            raise
+        first = str(error).splitlines()[0] if str(error) else ""
+        print(
+            f"rivalry: internal error: {type(error).__name__}: {first} (set RIVALRY_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
