@@ -21,6 +21,7 @@ def add_model_options(parser: argparse.ArgumentParser, default: str | None = "sm
         action="store_true",
         help="allow loading pickle (.bin) weights; pickle can run arbitrary code",
     )
+    group.add_argument("--adapter", default=None, help="directory of a LoRA adapter (peft, safetensors) to merge in")
     group.add_argument(
         "--trust-remote-code",
         action="store_true",
@@ -37,6 +38,7 @@ def load_model_from_args(args: argparse.Namespace, name: str | None = None):
         device=args.device,
         device_map=args.device_map,
         allow_pickle=args.allow_pickle,
+        adapter=args.adapter,
         trust_remote_code=args.trust_remote_code,
     )
     return load_model(name or args.model, options)

