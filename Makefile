@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/rivalry decompose "The Eiffel Tower is in the city of"
+	$(VENV)/bin/rivalry forbidden-facts --out $(RUN_DIR) --resume
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 from pathlib import Path
 
 from rivalry.cli.common import add_model_options, load_model_from_args
@@ -54,6 +56,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+FAULT_ENV = "RIVALRY_FAULT_KILL_AFTER_BATCH"
+
+
+def _fault_injection():
+    """For crash tests: with ``$RIVALRY_FAULT_KILL_AFTER_BATCH=N`` the process SIGKILLs itself after batch N."""
+    if FAULT_ENV not in os.environ:
+        return None
+    target = int(os.environ[FAULT_ENV])
+
+    def kill_after(index: int) -> None:
+        if index == target:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return kill_after
+
+
 def run(args: argparse.Namespace) -> int:
     from rivalry.forbidden.config import ForbiddenFactsConfig
     from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE
@@ -75,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     config.check_inputs()  # fail on a bad facts file before spending time loading the model
     lm = load_model_from_args(args)
-    results = run_forbidden_facts(lm, config, out, resume=args.resume, progress=not args.no_progress)
+    results = run_forbidden_facts(
+        lm, config, out, resume=args.resume, progress=not args.no_progress, after_batch=_fault_injection()
+    )
     report = build_forbidden_facts_report(out)
     effect = results["mean_total_effect_log10"]
     print(

@@ -52,7 +52,7 @@ def readout_metric(
     chunk_rows: int = 1024,
 ) -> Float[Tensor, " n"]:
     """``metric(unembed(final_norm(residual)))`` in chunks of ``chunk_rows`` rows (bounded memory)."""
-    values = []
+    values = [torch.zeros(0, device=residual.device)]
     with torch.no_grad():
         for start in range(0, residual.shape[0], chunk_rows):
             chunk = slice(start, start + chunk_rows)
@@ -76,13 +76,16 @@ def first_order_effects(
     if target.sites != source.sites or target.batch_size != source.batch_size:
         raise RivalryError("target and source decompositions must come from the same model and batch size")
     n_sites, batch = len(target.sites), target.batch_size
-    patched = target.residual[None] + (source.contributions - target.contributions)  # [site, batch, d]
-    rows = torch.arange(batch, device=patched.device)
-    patched_metric = readout_metric(
-        anatomy, patched.reshape(n_sites * batch, -1), rows.repeat(n_sites), metric, chunk_rows
-    ).reshape(n_sites, batch)
+    delta = (source.contributions - target.contributions).reshape(n_sites * batch, -1)  # [site*batch, d]
+    rows = torch.arange(batch, device=delta.device)
     baseline = readout_metric(anatomy, target.residual, rows, metric, chunk_rows)
-    return SiteEffects(sites=target.sites, effects=patched_metric - baseline[None], baseline=baseline)
+    # a site whose output is identical in both runs (e.g. the embedding of a shared last token) has no effect
+    moved = delta.abs().amax(-1) > 0
+    patched = target.residual.repeat(n_sites, 1)[moved] + delta[moved]
+    effects = torch.zeros(n_sites * batch, device=delta.device)
+    moved_rows = rows.repeat(n_sites)[moved]
+    effects[moved] = readout_metric(anatomy, patched, moved_rows, metric, chunk_rows) - baseline[moved_rows]
+    return SiteEffects(sites=target.sites, effects=effects.reshape(n_sites, batch), baseline=baseline)
 
 
 def _set_rows(x: Tensor, positions: Int[Tensor, " batch"], values: Tensor) -> Tensor:
