@@ -157,6 +157,19 @@ def _head_patcher(anatomy: Anatomy, layer: int, heads: list[int], source: Activa
     return hook
 
 
+def _target_positions(
+    input_ids: Int[Tensor, "batch seq"],
+    attention_mask: Int[Tensor, "batch seq"] | None,
+    position: int,
+    source: Decomposition,
+) -> tuple[Int[Tensor, "batch seq"], Int[Tensor, " batch"]]:
+    mask = full_mask(input_ids) if attention_mask is None else attention_mask
+    positions = resolve_positions(mask, position)
+    if positions.shape[0] != source.batch_size:
+        raise RivalryError("target batch and source decomposition differ in size")
+    return mask, positions
+
+
 def patched_decomposition_residual(
     model: object,
     input_ids: Int[Tensor, "batch seq"],
@@ -167,10 +180,7 @@ def patched_decomposition_residual(
 ) -> Float[Tensor, "batch d_model"]:
     """Residual stream at the read position of the target run with ``sites`` set to the source's outputs."""
     anatomy = Anatomy.of(model)
-    mask = full_mask(input_ids) if attention_mask is None else attention_mask
-    positions = resolve_positions(mask, position)
-    if positions.shape[0] != source.batch_size:
-        raise RivalryError("target batch and source decomposition differ in size")
+    mask, positions = _target_positions(input_ids, attention_mask, position, source)
     hooks = patch_hooks(anatomy, sites, source.activations, positions)
     return capture(anatomy, input_ids, mask, positions, extra_hooks=hooks).residual
 
@@ -186,9 +196,8 @@ def total_effect(
 ) -> Float[Tensor, " batch"]:
     """Joint (activation-patching) effect of ``sites`` on ``metric``: patched run minus clean target run."""
     anatomy = Anatomy.of(model)
-    mask = full_mask(input_ids) if attention_mask is None else attention_mask
-    positions = resolve_positions(mask, position)
+    mask, positions = _target_positions(input_ids, attention_mask, position, source)
     rows = torch.arange(input_ids.shape[0])
     clean = capture(anatomy, input_ids, mask, positions).residual
-    patched = patched_decomposition_residual(model, input_ids, mask, source, sites, position)
-    return readout_metric(anatomy, patched, rows, metric) - readout_metric(anatomy, clean, rows, metric)
+    patched = capture(anatomy, input_ids, mask, positions, patch_hooks(anatomy, sites, source.activations, positions))
+    return readout_metric(anatomy, patched.residual, rows, metric) - readout_metric(anatomy, clean, rows, metric)
