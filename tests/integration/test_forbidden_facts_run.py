@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from chat_fixtures import tiny_chat_model
+
 from rivalry.cli.main import main
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError

@@ -6,8 +6,8 @@ import math
 
 import pytest
 import torch
-
 from chat_fixtures import word_tokenizer
+
 from rivalry.core.metrics import AnswerLogOdds, LogitDifference, answer_probability, log_odds_log10
 from rivalry.core.positions import position_ids_from_mask, resolve_positions
 from rivalry.core.sites import Site, site_order

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from chat_fixtures import CHATML, LLAMA2, NO_SYSTEM, word_tokenizer
+
 from rivalry.errors import RivalryError
 from rivalry.facts.dataset import Fact
 from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE, build_fact_prompts, irrelevant_word_for

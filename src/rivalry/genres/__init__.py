@@ -1,0 +1,50 @@
+"""Genre superposition: a model's token-by-token posterior over what kind of text it is reading.
+
+- ``posterior``: the model-based posterior for any Hugging Face causal LM (one batched pass over genres), and
+  reversibility of confident beliefs.
+- ``hmm``, ``synthetic``: a corpus of HMM genres whose exact posterior is known (ground truth).
+- ``baseline``: naive Bayes on unigrams.
+- ``tokenizer``, ``train``, ``validation``: a tiny Llama trained on the corpus, and its check against the truth.
+"""
+
+from rivalry.genres.baseline import NaiveBayesGenres
+from rivalry.genres.posterior import (
+    Reversibility,
+    encode_headers,
+    encode_text,
+    genre_posterior,
+    log_posterior_from_likelihoods,
+    reversibility,
+    text_log_likelihoods,
+)
+from rivalry.genres.synthetic import Documents, GenreGenerator, SyntheticConfig
+from rivalry.genres.tokenizer import build_word_tokenizer
+from rivalry.genres.train import (
+    TrainConfig,
+    TrainResult,
+    load_synthetic_model,
+    save_synthetic_model,
+    train_synthetic_model,
+)
+from rivalry.genres.validation import validate
+
+__all__ = [
+    "Documents",
+    "GenreGenerator",
+    "NaiveBayesGenres",
+    "Reversibility",
+    "SyntheticConfig",
+    "TrainConfig",
+    "TrainResult",
+    "build_word_tokenizer",
+    "encode_headers",
+    "encode_text",
+    "genre_posterior",
+    "load_synthetic_model",
+    "log_posterior_from_likelihoods",
+    "reversibility",
+    "save_synthetic_model",
+    "text_log_likelihoods",
+    "train_synthetic_model",
+    "validate",
+]
