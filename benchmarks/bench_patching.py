@@ -63,9 +63,11 @@ def main() -> None:
     for _ in range(REPEATS):
         plain.append(timed(plain_forward, lm, batch))
         ours.append(timed(first_order_all_sites, lm, batch, answer_sets))
-    print(f"model: smollm2   pairs: {PAIRS}   prompts: {2 * PAIRS}   tokens per prompt: "
-          f"{lengths.mean():.0f} (min {lengths.min():.0f}, max {lengths.max():.0f})   torch threads: "
-          f"{torch.get_num_threads()}")
+    print(
+        f"model: smollm2   pairs: {PAIRS}   prompts: {2 * PAIRS}   tokens per prompt: "
+        f"{lengths.mean():.0f} (min {lengths.min():.0f}, max {lengths.max():.0f})   torch threads: "
+        f"{torch.get_num_threads()}"
+    )
     print(f"sites patched per pair: {len(effects.sites)}   readouts: {len(effects.sites) * PAIRS}")
     print(f"plain forward passes:               best {min(plain):.2f} s   median {statistics.median(plain):.2f} s")
     print(f"exact first-order patching (all):   best {min(ours):.2f} s   median {statistics.median(ours):.2f} s")

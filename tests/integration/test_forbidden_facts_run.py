@@ -52,8 +52,9 @@ def chat_lm():
 
 
 def _config(facts_file: Path, **changes) -> ForbiddenFactsConfig:
-    settings = dict(model="tiny-chat", facts=str(facts_file), batch_size=2, min_nc_probability=0.0, joint_facts=3,
-                    joint_ks=(1, 5))
+    settings = dict(
+        model="tiny-chat", facts=str(facts_file), batch_size=2, min_nc_probability=0.0, joint_facts=3, joint_ks=(1, 5)
+    )
     settings.update(changes)
     return ForbiddenFactsConfig(**settings)
 
@@ -106,8 +107,9 @@ def test_resume_after_crash_gives_identical_results(chat_lm, facts_file, tmp_pat
         run_forbidden_facts(chat_lm, _config(facts_file), crashed, progress=False, after_batch=crash)
     assert sorted(p.name for p in (crashed / "shards").glob("*.json")) == ["batch-00000.json", "batch-00001.json"]
     recomputed = []
-    run_forbidden_facts(chat_lm, _config(facts_file), crashed, resume=True, progress=False,
-                        after_batch=recomputed.append)
+    run_forbidden_facts(
+        chat_lm, _config(facts_file), crashed, resume=True, progress=False, after_batch=recomputed.append
+    )
     assert recomputed == [2]  # finished batches were read back, not recomputed
     assert (crashed / "results.json").read_bytes() == (clean / "results.json").read_bytes()
     assert (crashed / "facts.csv").read_bytes() == (clean / "facts.csv").read_bytes()
@@ -136,8 +138,20 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def test_cli_resumes_after_kill_9(model_dir, facts_file, tmp_path):
-    common = ["forbidden-facts", "--model", str(model_dir), "--facts", str(facts_file), "--batch-size", "1",
-              "--min-nc-probability", "0", "--joint-facts", "3", "--no-progress"]
+    common = [
+        "forbidden-facts",
+        "--model",
+        str(model_dir),
+        "--facts",
+        str(facts_file),
+        "--batch-size",
+        "1",
+        "--min-nc-probability",
+        "0",
+        "--joint-facts",
+        "3",
+        "--no-progress",
+    ]
     clean = _cli(*common, "--out", str(tmp_path / "clean"))
     assert clean.returncode == 0, clean.stderr
     killed = _cli(*common, "--out", str(tmp_path / "run"), env={"RIVALRY_FAULT_KILL_AFTER_BATCH": "2"})
@@ -163,13 +177,15 @@ def test_cli_errors_are_one_line(capsys, tmp_path, model_dir, facts_file):
     bad.write_text("fact_id,prompt,answer,wrong_answer\na,Paris is the capital of,France,Spain\nb,x,New York,y\n")
     assert "bad.csv line 3" in _one_error_line(capsys, ["forbidden-facts", "--facts", str(bad)])
     assert "none.jsonl" in _one_error_line(capsys, ["forbidden-facts", "--facts", str(tmp_path / "none.jsonl")])
-    assert "unknown model" in _one_error_line(capsys, ["forbidden-facts", "--model", "no-such-model",
-                                                        "--facts", str(facts_file)])
+    assert "unknown model" in _one_error_line(
+        capsys, ["forbidden-facts", "--model", "no-such-model", "--facts", str(facts_file)]
+    )
     empty = tmp_path / "empty-model"
     empty.mkdir()
     assert "config.json" in _one_error_line(capsys, ["decompose", "hi", "--model", str(empty)])
-    message = _one_error_line(capsys, ["decompose", "Paris is the capital of", "--model", str(model_dir),
-                                       "--answer", "Manhattan"])
+    message = _one_error_line(
+        capsys, ["decompose", "Paris is the capital of", "--model", str(model_dir), "--answer", "Manhattan"]
+    )
     assert "answer 'Manhattan' is not a single token" in message
     (model_dir / "model.safetensors").unlink()
     (model_dir / "pytorch_model.bin").write_bytes(b"not really")

@@ -21,7 +21,9 @@ def test_log_odds_matches_definition():
     probs = logits.softmax(-1)
     expected = [math.log10(p / (1 - p)) for p in (float(probs[0, 0] + probs[0, 2]), float(probs[1, 3]))]
     metric = AnswerLogOdds.from_token_sets(ids)
-    got = metric(logits.clone(), torch.tensor([0, 1]))
+    kept = logits.clone()
+    got = metric(logits, torch.tensor([0, 1]))
+    assert torch.equal(logits, kept)  # metrics never modify their input
     assert got.tolist() == pytest.approx(expected, rel=1e-5)
     mask = torch.zeros(2, 4, dtype=torch.bool)
     mask[0, [0, 2]] = True
@@ -74,5 +76,15 @@ def test_sites_labels_and_order():
     with pytest.raises(ValueError):
         Site(1, "head")
     order = site_order(2, 2, position_embedding=True, attention_bias=True)
-    assert [s.label for s in order] == ["embed", "pos_embed", "L0H0", "L0H1", "L0.attn_bias", "L0.mlp",
-                                        "L1H0", "L1H1", "L1.attn_bias", "L1.mlp"]
+    assert [s.label for s in order] == [
+        "embed",
+        "pos_embed",
+        "L0H0",
+        "L0H1",
+        "L0.attn_bias",
+        "L0.mlp",
+        "L1H0",
+        "L1H1",
+        "L1.attn_bias",
+        "L1.mlp",
+    ]

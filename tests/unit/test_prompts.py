@@ -10,8 +10,9 @@ from rivalry.facts.dataset import Fact
 from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE, build_fact_prompts, irrelevant_word_for
 from rivalry.prompts.chat import ChatTurns, encode_batch, render_chat
 
-FACT = Fact("gg", "landmark_us_state", "Golden Gate Bridge", "The Golden Gate Bridge is in the state of",
-            "California", "Texas")
+FACT = Fact(
+    "gg", "landmark_us_state", "Golden Gate Bridge", "The Golden Gate Bridge is in the state of", "California", "Texas"
+)
 WORDS = ["floor", "pencil", "spoon"]
 
 

@@ -7,9 +7,17 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rivalry.cli import decompose_cmd, forbidden_facts_cmd
+from rivalry.cli import (
+    attack_cmd,
+    compare_cmd,
+    decompose_cmd,
+    forbidden_facts_cmd,
+    heads_cmd,
+    tune_cmd,
+    tune_eval_cmd,
+)
 
-COMMANDS = (forbidden_facts_cmd, decompose_cmd)
+COMMANDS = (forbidden_facts_cmd, decompose_cmd, tune_cmd, tune_eval_cmd, compare_cmd, heads_cmd, attack_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,20 +19,20 @@ LN10 = math.log(10.0)
 
 
 class Metric(Protocol):
-    """Maps logits of ``n`` rows (each a copy of batch row ``rows[i]``) to one number per row.
-
-    A metric may overwrite ``logits`` in place (the readout hands it a scratch chunk), which saves a copy of
-    a ``[n, vocab]`` tensor per chunk.
-    """
+    """Maps logits of ``n`` rows (each a copy of batch row ``rows[i]``) to one number per row; never modifies them."""
 
     def __call__(self, logits: Float[Tensor, "n vocab"], rows: Int[Tensor, " n"]) -> Float[Tensor, " n"]: ...
 
 
-def _logsumexp_(x: Float[Tensor, "n vocab"]) -> Float[Tensor, " n"]:
-    """``logsumexp`` over the last axis, destroying ``x`` (several times faster than ``torch.logsumexp`` on CPU)."""
+def _logsumexp_excluding(x: Float[Tensor, "n vocab"], excluded: Int[Tensor, "n width"]) -> Float[Tensor, " n"]:
+    """``logsumexp`` over each row of ``x`` leaving out the columns ``excluded`` (``x`` is not modified).
+
+    One temporary of ``x``'s size, updated in place: several times faster than ``torch.logsumexp`` on CPU.
+    """
     top = x.amax(-1, keepdim=True)
     top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
-    return x.sub_(top).exp_().sum(-1).log() + top[:, 0]
+    shifted = (x - top).scatter_(1, excluded, float("-inf"))
+    return shifted.exp_().sum(-1).log() + top[:, 0]
 
 
 def log_odds_log10(logits: Float[Tensor, "n vocab"], answer_mask: Bool[Tensor, "n vocab"]) -> Float[Tensor, " n"]:
@@ -79,7 +79,7 @@ class AnswerLogOdds:
         valid = self.valid.to(logits.device)[rows]
         logits = logits.float()
         inside = logits.gather(1, ids).masked_fill(~valid, float("-inf")).logsumexp(-1)
-        outside = _logsumexp_(logits.scatter_(1, ids, float("-inf")))
+        outside = _logsumexp_excluding(logits, ids)
         return (inside - outside) / LN10
 
 

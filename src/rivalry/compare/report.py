@@ -1,0 +1,127 @@
+"""``comparison.html``: what changed between two forbidden-facts runs (table, bar chart, layer x head heatmap)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+from rivalry.compare.diff import Comparison, SiteChange
+from rivalry.report.page import Page, write_page
+
+DIVERGING = "RdBu"  # red: the change lowers the answer's odds (suppression added), blue: raises them
+_LAYOUT = {"template": "plotly_white", "margin": {"l": 70, "r": 30, "t": 50, "b": 60}, "font": {"size": 13}}
+
+
+def changes_bar(changes: list[SiteChange], top: int = 30) -> go.Figure | None:
+    """Horizontal bars of the ``top`` largest changes (B - A), largest at the top."""
+    shown = [c for c in changes if math.isfinite(c.difference)][:top]
+    if not shown:
+        return None
+    shown = list(reversed(shown))
+    fig = go.Figure(
+        go.Bar(
+            x=[c.difference for c in shown],
+            y=[c.site.label for c in shown],
+            orientation="h",
+            marker={"color": ["#c0392b" if c.difference < 0 else "#2e6fac" for c in shown]},
+            customdata=[[c.effect_a, c.effect_b] for c in shown],
+            hovertemplate="%{y}<br>change %{x:+.3f}<br>A %{customdata[0]:+.3f}, B %{customdata[1]:+.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        height=max(320, 22 * len(shown) + 120),
+        xaxis={"title": "change of first-order effect, B - A (log10 odds)"},
+        yaxis={"title": None},
+    )
+    return fig
+
+
+def head_heatmap(changes: list[SiteChange], n_layers: int, n_heads: int) -> go.Figure | None:
+    """The change of every head as a layer x head grid, plus a column for each layer's MLP."""
+    if n_layers < 1:
+        return None
+    grid = [[None] * (n_heads + 1) for _ in range(n_layers)]
+    for change in changes:
+        value = change.difference if math.isfinite(change.difference) else None
+        if change.site.kind == "head" and change.site.head is not None and change.site.head < n_heads:
+            grid[change.site.layer][change.site.head] = value
+        elif change.site.kind == "mlp":
+            grid[change.site.layer][n_heads] = value
+    values = [abs(v) for row in grid for v in row if v is not None]
+    if not values:
+        return None
+    bound = max(values) or 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=[f"H{h}" for h in range(n_heads)] + ["MLP"],
+            y=list(range(n_layers)),
+            colorscale=DIVERGING,
+            zmid=0.0,
+            zmin=-bound,
+            zmax=bound,
+            colorbar={"title": "B - A"},
+            hovertemplate="layer %{y}, %{x}<br>change %{z:+.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT,
+        height=max(360, 18 * n_layers + 140),
+        xaxis={"title": "head (last column: the layer's MLP)"},
+        yaxis={"title": "layer", "autorange": "reversed"},
+    )
+    return fig
+
+
+def build_comparison_page(comparison: Comparison, out_dir: Path, top: int = 30) -> Path:
+    """Write ``comparison.html`` into ``out_dir`` and return its path."""
+    a, b = comparison.run_a, comparison.run_b
+    page = Page("Forbidden facts: what changed between two runs", subtitle=f"A: {a.label()}   B: {b.label()}")
+    summary = page.section("Summary", highlight=True)
+    summary.text(
+        "Each site's first-order effect is its contribution to the change in the answer's log10 odds when the "
+        "answer is forbidden (patched from the competing run into the non-competing one). The change is "
+        "effect in B minus effect in A: negative (red) means B's site suppresses the forbidden answer more."
+    )
+    summary.table(
+        [
+            {
+                "run": name,
+                "model": run.label(),
+                "directory": run.path,
+                "split": run.split,
+                "format": run.prompt_format,
+                "facts kept": run.n_facts_kept,
+                "mean total effect (log10)": run.mean_total_effect_log10,
+            }
+            for name, run in (("A", a), ("B", b))
+        ]
+    )
+    summary.bullets(
+        [
+            f"Change of the mean total effect: {comparison.total_effect_change:+.3f} log10 odds.",
+            f"Sum of all site changes: {sum(c.difference for c in comparison.changes):+.3f} "
+            "(first-order effects need not add up to the total effect).",
+            "Largest changes: " + ", ".join(f"{c.site.label} ({c.difference:+.2f})" for c in comparison.changes[:5]),
+        ]
+    )
+    changed = page.section("Sites that changed most")
+    bar = changes_bar(comparison.changes, top)
+    if bar is not None:
+        changed.plot(bar, caption=f"The {top} sites whose first-order effect changed most (B - A).")
+    changed.table(
+        [c.to_dict() | {"rank": i} for i, c in enumerate(comparison.changes[:top], start=1)],
+        columns=["rank", "site", "effect_a", "effect_b", "difference", "rank_a", "rank_b"],
+        caption="rank_a / rank_b: the site's place in each run's ranking (most suppressive first).",
+    )
+    heat = head_heatmap(comparison.changes, a.n_layers, a.n_heads)
+    if heat is not None:
+        page.section("Where: layer x head").plot(
+            heat, caption="Change of each head's (and each MLP's) first-order effect, B - A."
+        )
+    path = Path(out_dir) / "comparison.html"
+    write_page(page, path)
+    return path

@@ -1,0 +1,31 @@
+"""Head mechanics: where suppressor heads look, what their OV circuits do, and attacks built from them.
+
+One module per job: ``circuit`` (per-head modules, eager attention, rotary), ``attention`` (attention from the
+predicting position, the forbidden word's span and mass), ``embedding`` (effective embedding), ``ov`` (OV
+circuits and the suppression score), ``search`` (exact and approximate vocabulary attention search), ``select``
+(choosing heads), ``analysis`` (the ``rivalry heads`` run), ``attack`` and ``attack_run`` (``rivalry attack``).
+"""
+
+from rivalry.heads.attention import PromptAttention, attention_from_last, forbidden_word_attention, forbidden_word_span
+from rivalry.heads.circuit import HeadCircuits, eager_attention
+from rivalry.heads.embedding import effective_embedding
+from rivalry.heads.ov import OVCircuits, answer_token_subset, ov_circuits
+from rivalry.heads.search import ApproxSearch, approx_slot_attention, candidate_keys, exact_slot_attention, spearman
+
+__all__ = [
+    "ApproxSearch",
+    "HeadCircuits",
+    "OVCircuits",
+    "PromptAttention",
+    "answer_token_subset",
+    "approx_slot_attention",
+    "attention_from_last",
+    "candidate_keys",
+    "eager_attention",
+    "effective_embedding",
+    "exact_slot_attention",
+    "forbidden_word_attention",
+    "forbidden_word_span",
+    "ov_circuits",
+    "spearman",
+]

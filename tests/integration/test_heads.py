@@ -1,0 +1,134 @@
+"""Head mechanics on random tiny models: attention capture, OV circuits, the QK approximation, the exact search."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from tiny_models import tiny_model
+
+from rivalry.core.sites import Site
+from rivalry.errors import RivalryError
+from rivalry.heads.attention import attention_from_last
+from rivalry.heads.circuit import HeadCircuits, eager_attention
+from rivalry.heads.ov import ov_circuits
+from rivalry.heads.search import approx_slot_attention, exact_slot_attention
+
+LLAMA_LIKE = ("llama", "mistral", "qwen2", "gemma", "gemma2")
+
+
+def _eager_attentions(model, ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    with eager_attention(model), torch.no_grad():
+        return model(ids[None], output_attentions=True).attentions
+
+
+@pytest.mark.parametrize("family", LLAMA_LIKE)
+def test_attention_capture_matches_output_attentions(family):
+    model = tiny_model(family)
+    torch.manual_seed(1)
+    long, short = torch.randint(3, 97, (11,)), torch.randint(3, 97, (7,))
+    ids = torch.zeros(2, 11, dtype=torch.long)
+    mask = torch.zeros(2, 11, dtype=torch.long)
+    ids[0], mask[0] = long, 1
+    ids[1, 4:], mask[1, 4:] = short, 1  # left padding
+    captured = attention_from_last(model, ids, mask)
+    before = model.config._attn_implementation
+    for row, tokens in enumerate((long, short)):
+        reference = _eager_attentions(model, tokens)
+        for layer, weights in enumerate(reference):
+            got = captured.weights[row, layer][:, 11 - tokens.shape[0] :]
+            torch.testing.assert_close(got, weights[0, :, -1], atol=1e-5, rtol=1e-4)
+    assert model.config._attn_implementation == before
+
+
+def test_eager_switch_is_restored_after_an_error():
+    model = tiny_model("llama")
+    before = model.config._attn_implementation
+    with pytest.raises(ValueError), eager_attention(model):
+        assert model.config._attn_implementation == "eager"
+        raise ValueError
+    assert model.config._attn_implementation == before
+
+
+@pytest.mark.parametrize("family", ["gpt2", "gpt_neox"])
+def test_fused_qkv_families_are_refused(family):
+    with pytest.raises(RivalryError, match=f"head circuits are not supported for {family} yet"):
+        HeadCircuits.of(tiny_model(family))
+
+
+@pytest.mark.parametrize("family", LLAMA_LIKE)
+def test_ov_circuit_matches_brute_force(family):
+    model = tiny_model(family)
+    tokens = [5, 17, 42, 60, 88]
+    sites = [Site(0, "head", 1), Site(2, "head", 3)]
+    ov = ov_circuits(model, tokens, sites)
+    base, d_head = model.model, model.config.head_dim if hasattr(model.config, "head_dim") else 12
+    with torch.no_grad():
+        ids = torch.tensor(tokens)[:, None]
+        effective = base(ids, output_hidden_states=True).hidden_states[1][:, 0]  # after block 0, token alone
+        offset = 1.0 if family.startswith("gemma") else 0.0
+        for i, site in enumerate(sites):
+            attn = base.layers[site.layer].self_attn
+            values = attn.v_proj(base.layers[site.layer].input_layernorm(effective))
+            group = model.config.num_attention_heads // model.config.num_key_value_heads
+            kv = site.head // group
+            z = torch.zeros(len(tokens), model.config.num_attention_heads * d_head)
+            z[:, site.head * d_head : (site.head + 1) * d_head] = values[:, kv * d_head : (kv + 1) * d_head]
+            out = attn.o_proj(z) - (attn.o_proj.bias if attn.o_proj.bias is not None else 0)
+            logits = model.lm_head(out * (base.norm.weight + offset))[:, tokens]
+            torch.testing.assert_close(ov.logits[i], logits, atol=1e-5, rtol=1e-4)
+
+
+def test_suppression_score_is_diagonal_minus_off_diagonal_mean():
+    model = tiny_model("llama")
+    ov = ov_circuits(model, [4, 9, 20, 31], [Site(1, "head", 0)])
+    m = ov.logits[0]
+    off = m[~torch.eye(4, dtype=torch.bool)].mean()
+    torch.testing.assert_close(ov.suppression_scores[0], m.diagonal().mean() - off)
+
+
+@pytest.mark.parametrize("family", LLAMA_LIKE)
+def test_approx_score_is_exact_for_a_layer0_head(family):
+    """In layer 0 the slot's key is its token's embedding and nothing else depends on the slot: exact."""
+    model = tiny_model(family)
+    torch.manual_seed(2)
+    ids, slot, other = torch.randint(3, 97, (10,)), 5, 2
+    site = Site(0, "head", 2)
+    candidates = torch.arange(3, 30)
+    approx = approx_slot_attention(model, ids, slot, [site], candidates)
+    for c, score in zip(candidates.tolist(), approx.scores[:, 0].tolist(), strict=True):
+        row = ids.clone()
+        row[slot] = c
+        weights = _eager_attentions(model, row)[0][0, site.head, -1]
+        expected = float(torch.log(weights[slot] / weights[other]))
+        assert score - float(approx.clean_scores[0, other]) == pytest.approx(expected, abs=1e-4)
+        assert float(approx.weights[c - 3, 0]) == pytest.approx(float(weights[slot]), abs=1e-5)
+
+
+def test_approx_score_is_exact_at_position_0_through_the_effective_embedding():
+    """A token at position 0 only sees itself in block 0, so entering layer 1 it *is* its effective embedding."""
+    model = tiny_model("llama")
+    torch.manual_seed(3)
+    ids, site, other = torch.randint(3, 97, (9,)), Site(1, "head", 3), 4
+    approx = approx_slot_attention(model, ids, 0, [site], ids[:1])
+    weights = _eager_attentions(model, ids)[1][0, site.head, -1]
+    expected = float(torch.log(weights[0] / weights[other]))
+    assert float(approx.scores[0, 0] - approx.clean_scores[0, other]) == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2", "gemma2"])
+def test_exact_search_matches_a_naive_loop(family):
+    model = tiny_model(family)
+    torch.manual_seed(4)
+    ids, slot = torch.randint(3, 97, (12,)), 4
+    sites = [Site(0, "head", 1), Site(1, "head", 3), Site(2, "head", 0)]
+    candidates = torch.arange(3, 23)
+    naive = []
+    for c in candidates:
+        row = torch.cat([ids[:slot], c[None], ids[slot + 1 :]])
+        attentions = _eager_attentions(model, row)
+        naive.append([float(attentions[s.layer][0, s.head, -1, slot]) for s in sites])
+    naive = torch.tensor(naive)
+    cached = exact_slot_attention(model, ids, slot, sites, candidates, batch_size=7)
+    plain = exact_slot_attention(model, ids, slot, sites, candidates, batch_size=7, use_cache=False)
+    torch.testing.assert_close(cached, naive, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(plain, naive, atol=1e-5, rtol=1e-4)
