@@ -190,3 +190,25 @@ def test_cli_errors_are_one_line(capsys, tmp_path, model_dir, facts_file):
     (model_dir / "model.safetensors").unlink()
     (model_dir / "pytorch_model.bin").write_bytes(b"not really")
     assert "--allow-pickle" in _one_error_line(capsys, ["decompose", "hi", "--model", str(model_dir)])
+
+
+def test_report_compares_with_another_run(chat_lm, facts_file, tmp_path):
+    from rivalry.report.forbidden_facts import build_forbidden_facts_report
+
+    texts = [PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, *load_irrelevant_words()]
+    texts += [" ".join(f[1:]).replace("Manhattan", "") for f in FACTS]
+    other = tiny_chat_model(texts, seed=1)
+    run_forbidden_facts(chat_lm, _config(facts_file), tmp_path / "a", progress=False)
+    run_forbidden_facts(other, _config(facts_file), tmp_path / "b", progress=False)
+    report = build_forbidden_facts_report(tmp_path / "b", compare_with=tmp_path / "a")
+    html = report.read_text()
+    assert "Compared with tiny-chat" in html
+    comparison = json.loads((tmp_path / "b" / "comparison.json").read_text())
+    a = json.loads((tmp_path / "a" / "results.json").read_text())
+    b = json.loads((tmp_path / "b" / "results.json").read_text())
+    change = comparison["total_effect_change_log10"]
+    assert change == pytest.approx(b["mean_total_effect_log10"] - a["mean_total_effect_log10"])
+    effect_a = {s["site"]: s["effect_mean"] for s in a["sites"]}
+    effect_b = {s["site"]: s["effect_mean"] for s in b["sites"]}
+    for row in comparison["changes"]:
+        assert row["difference"] == pytest.approx(effect_b[row["site"]] - effect_a[row["site"]])

@@ -51,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", default="runs/forbidden-facts", help="output directory (default: %(default)s)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    parser.add_argument(
+        "--compare-with",
+        default=None,
+        metavar="RUN_DIR",
+        help="a finished run (e.g. of the base model) to compare every site's effect with in the report",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     add_model_options(parser)
     parser.set_defaults(run=run)
@@ -73,6 +79,7 @@ def _fault_injection():
 
 
 def run(args: argparse.Namespace) -> int:
+    from rivalry.errors import RivalryError
     from rivalry.forbidden.config import ForbiddenFactsConfig
     from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE
     from rivalry.forbidden.runner import run_forbidden_facts
@@ -91,12 +98,14 @@ def run(args: argparse.Namespace) -> int:
         adapter=args.adapter,
     )
     out = Path(args.out)
-    config.check_inputs()  # fail on a bad facts file before spending time loading the model
+    config.check_inputs()  # fail on bad input before spending time loading the model
+    if args.compare_with and not (Path(args.compare_with) / "results.json").is_file():
+        raise RivalryError(f"'{args.compare_with}' has no results.json (not a finished forbidden-facts run)")
     lm = load_model_from_args(args)
     results = run_forbidden_facts(
         lm, config, out, resume=args.resume, progress=not args.no_progress, after_batch=_fault_injection()
     )
-    report = build_forbidden_facts_report(out)
+    report = build_forbidden_facts_report(out, Path(args.compare_with) if args.compare_with else None)
     effect = results["mean_total_effect_log10"]
     print(
         f"{results['n_facts_kept']} of {results['n_facts_total']} facts kept; "

@@ -76,11 +76,10 @@ def head_heatmap(changes: list[SiteChange], n_layers: int, n_heads: int) -> go.F
     return fig
 
 
-def build_comparison_page(comparison: Comparison, out_dir: Path, top: int = 30) -> Path:
-    """Write ``comparison.html`` into ``out_dir`` and return its path."""
+def add_comparison_sections(page: Page, comparison: Comparison, top: int = 30, prefix: str = "") -> None:
+    """Append the comparison's summary, most-changed sites and layer x head heatmap to ``page``."""
     a, b = comparison.run_a, comparison.run_b
-    page = Page("Forbidden facts: what changed between two runs", subtitle=f"A: {a.label()}   B: {b.label()}")
-    summary = page.section("Summary", highlight=True)
+    summary = page.section(f"{prefix}Summary", highlight=True)
     summary.text(
         "Each site's first-order effect is its contribution to the change in the answer's log10 odds when the "
         "answer is forbidden (patched from the competing run into the non-competing one). The change is "
@@ -108,7 +107,7 @@ def build_comparison_page(comparison: Comparison, out_dir: Path, top: int = 30) 
             "Largest changes: " + ", ".join(f"{c.site.label} ({c.difference:+.2f})" for c in comparison.changes[:5]),
         ]
     )
-    changed = page.section("Sites that changed most")
+    changed = page.section(f"{prefix}Sites that changed most")
     bar = changes_bar(comparison.changes, top)
     if bar is not None:
         changed.plot(bar, caption=f"The {top} sites whose first-order effect changed most (B - A).")
@@ -119,9 +118,16 @@ def build_comparison_page(comparison: Comparison, out_dir: Path, top: int = 30) 
     )
     heat = head_heatmap(comparison.changes, a.n_layers, a.n_heads)
     if heat is not None:
-        page.section("Where: layer x head").plot(
+        page.section(f"{prefix}Where: layer x head").plot(
             heat, caption="Change of each head's (and each MLP's) first-order effect, B - A."
         )
+
+
+def build_comparison_page(comparison: Comparison, out_dir: Path, top: int = 30) -> Path:
+    """Write ``comparison.html`` into ``out_dir`` and return its path."""
+    a, b = comparison.run_a, comparison.run_b
+    page = Page("Forbidden facts: what changed between two runs", subtitle=f"A: {a.label()}   B: {b.label()}")
+    add_comparison_sections(page, comparison, top)
     path = Path(out_dir) / "comparison.html"
     write_page(page, path)
     return path

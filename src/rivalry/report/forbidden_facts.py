@@ -245,10 +245,21 @@ def build_page(run: ForbiddenFactsRun) -> Page:
     return page
 
 
-def build_forbidden_facts_report(run_dir: Path) -> Path:
+def build_forbidden_facts_report(run_dir: Path, compare_with: Path | None = None) -> Path:
     """Read a finished run directory and write ``run_dir / "report.html"``; returns its path.
 
+    With ``compare_with`` (another finished run of the same architecture, e.g. the base model), the report gains
+    sections on how every site's effect changed from that run (A) to this one (B), and ``comparison.json`` /
+    ``comparison.csv`` are written next to it.
     Raises :class:`rivalry.errors.RivalryError` naming the file when one is missing or malformed.
     """
+    from rivalry.compare.diff import compare_runs, load_run_summary, write_comparison
+    from rivalry.compare.report import add_comparison_sections
+
     run = load_run(run_dir)
-    return write_page(build_page(run), Path(run_dir) / REPORT_FILE)
+    page = build_page(run)
+    if compare_with is not None:
+        comparison = compare_runs(load_run_summary(compare_with), load_run_summary(run_dir))
+        add_comparison_sections(page, comparison, prefix=f"Compared with {comparison.run_a.label()}: ")
+        write_comparison(comparison, Path(run_dir))
+    return write_page(page, Path(run_dir) / REPORT_FILE)
