@@ -26,6 +26,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_patching.py
+	$(PY) benchmarks/bench_heads.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
