@@ -12,12 +12,13 @@ from rivalry.cli import (
     compare_cmd,
     decompose_cmd,
     forbidden_facts_cmd,
+    genres_cmd,
     heads_cmd,
     tune_cmd,
     tune_eval_cmd,
 )
 
-COMMANDS = (forbidden_facts_cmd, decompose_cmd, tune_cmd, tune_eval_cmd, compare_cmd, heads_cmd, attack_cmd)
+COMMANDS = (forbidden_facts_cmd, decompose_cmd, tune_cmd, tune_eval_cmd, compare_cmd, heads_cmd, attack_cmd, genres_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

