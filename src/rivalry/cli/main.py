@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from rivalry.cli import (
     attack_cmd,
+    base_vs_tuned_cmd,
     compare_cmd,
     decompose_cmd,
     forbidden_facts_cmd,
@@ -18,7 +19,17 @@ from rivalry.cli import (
     tune_eval_cmd,
 )
 
-COMMANDS = (forbidden_facts_cmd, decompose_cmd, tune_cmd, tune_eval_cmd, compare_cmd, heads_cmd, attack_cmd, genres_cmd)
+COMMANDS = (
+    forbidden_facts_cmd,
+    decompose_cmd,
+    tune_cmd,
+    tune_eval_cmd,
+    compare_cmd,
+    heads_cmd,
+    attack_cmd,
+    genres_cmd,
+    base_vs_tuned_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,125 @@
+"""The report page of ``rivalry base-vs-tuned``: summary, answer-distribution bars, prior-shift and diversity tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from rivalry.report.page import Page
+
+
+def summary_lines(results: dict[str, Any]) -> list[str]:
+    """Plain-language one-liners: the largest prior shift, each question's top answers, the diversity change."""
+    lines = []
+    shift = max(results["prior_shift"], key=lambda s: s["kl_base_tuned"])
+    lines.append(
+        f"Prior shift: the tuned model's next-token predictions moved most on {shift['genre']} text "
+        f"(mean KL(base ‖ tuned) = {shift['kl_base_tuned']:.4f} nats per token)."
+    )
+    for key in dict.fromkeys(r["question_key"] for r in results["mode_collapse"]):
+        rows = {r["model"]: r for r in results["mode_collapse"] if r["question_key"] == key}
+        b, t = rows["base"], rows["tuned"]
+        lines.append(
+            f"'{b['question']}': base puts {b['top_probability']:.0%} on {b['top_answer']} (entropy "
+            f"{b['entropy_nats']:.2f} of {b['uniform_entropy_nats']:.2f} nats), tuned puts {t['top_probability']:.0%} "
+            f"on {t['top_answer']} (entropy {t['entropy_nats']:.2f}); the tuned model gives its top answer "
+            f"{_probability_of(b, t['top_answer']):.0%} under the base."
+        )
+    means = {r["model"]: r for r in results["diversity_mean"]}
+    orders = [k for k in means["base"] if k.startswith("ead_")]
+    change = ", ".join(f"EAD-{k[4:]} {means['base'][k]:.3f} → {means['tuned'][k]:.3f}" for k in orders)
+    lines.append(f"Diversity of sampled answers (mean over open prompts, base → tuned): {change}.")
+    return lines
+
+
+def _probability_of(row: dict[str, Any], answer: str) -> float:
+    return row["probabilities"][row["answers"].index(answer)]
+
+
+def answer_figure(rows: list[dict[str, Any]]) -> go.Figure:
+    """Grouped bars: P(answer) under each model for one question."""
+    fig = go.Figure()
+    for row in rows:
+        fig.add_bar(x=row["answers"], y=row["probabilities"], name=f"{row['model']} ({row['model_name']})")
+    fig.update_layout(
+        barmode="group",
+        xaxis_title="answer",
+        yaxis_title="P(answer), renormalised over the candidates",
+        height=360,
+        margin={"t": 30},
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def build_page(results: dict[str, Any]) -> Page:
+    settings = results["settings"]
+    page = Page(
+        "Base vs tuned",
+        subtitle=f"base: {results['base']} · tuned: {results['tuned']} · seed {settings['seed']}",
+    )
+    page.section("Summary", highlight=True).bullets(summary_lines(results))
+
+    sec = page.section("Mode collapse")
+    sec.text(
+        "Each candidate answer is scored exactly by teacher forcing, log P(answer + end of turn | prompt), and the "
+        "probabilities are renormalised over the candidates. 'candidate mass' is their total before renormalising: "
+        "how much of the model's probability goes to a bare number at all."
+    )
+    for key in dict.fromkeys(r["question_key"] for r in results["mode_collapse"]):
+        rows = [r for r in results["mode_collapse"] if r["question_key"] == key]
+        sec.plot(answer_figure(rows), caption=rows[0]["question"])
+    sec.table(
+        [
+            {
+                "question": r["question"],
+                "model": r["model_name"],
+                "top answer": r["top_answer"],
+                "P(top)": r["top_probability"],
+                "entropy (nats)": r["entropy_nats"],
+                "uniform entropy": r["uniform_entropy_nats"],
+                "TV to uniform": r["total_variation_to_uniform"],
+                "candidate mass": r["candidate_mass"],
+            }
+            for r in results["mode_collapse"]
+        ]
+    )
+
+    page.section("Prior shift on neutral texts").text(
+        "Mean over every position of each genre's neutral passages (plain text, no chat template) of "
+        "KL(P_base ‖ P_tuned) between the two next-token distributions, and each model's mean next-token entropy."
+    ).table(
+        [
+            {
+                "genre": s["genre"],
+                "KL(base ‖ tuned), nats": s["kl_base_tuned"],
+                "entropy base": s["entropy_base"],
+                "entropy tuned": s["entropy_tuned"],
+                "positions": s["n_positions"],
+            }
+            for s in results["prior_shift"]
+        ]
+    )
+
+    orders = settings["ngram_orders"]
+    page.section("Diversity").text(
+        f"{settings['samples']} samples of up to {settings['max_new_tokens']} new tokens per open prompt (temperature "
+        "1, no top-k or top-p), as a chat turn. EAD-n = distinct n-grams / (V (1 − ((V−1)/V)^C)), C the number of "
+        "n-grams and V the vocabulary size (Liu et al. 2022; Kirk et al. 2023). Higher is more diverse."
+    ).table(
+        [
+            {
+                "prompt": r["open_prompt"],
+                "model": r["model_name"],
+                "mean length": r["mean_length"],
+                **{f"EAD-{n}": r[f"ead_{n}"] for n in orders},
+            }
+            for r in results["diversity"]
+        ]
+        + [
+            {"prompt": "mean", "model": m["model"], **{f"EAD-{n}": m[f"ead_{n}"] for n in orders}}
+            for m in results["diversity_mean"]
+        ]
+    )
+    return page
