@@ -49,7 +49,7 @@ def readout_metric(
     residual: Float[Tensor, "n d_model"],
     rows: Int[Tensor, " n"],
     metric: Metric,
-    chunk_rows: int = 1024,
+    chunk_rows: int = 2048,
 ) -> Float[Tensor, " n"]:
     """``metric(unembed(final_norm(residual)))`` in chunks of ``chunk_rows`` rows (bounded memory)."""
     values = [torch.zeros(0, device=residual.device)]
@@ -65,7 +65,7 @@ def first_order_effects(
     target: Decomposition,
     source: Decomposition,
     metric: Metric,
-    chunk_rows: int = 1024,
+    chunk_rows: int = 2048,
 ) -> SiteEffects:
     """First-order effect of every site: ``metric(final(resid_t + r_i(s) - r_i(t))) - metric(final(resid_t))``.
 
