@@ -79,3 +79,17 @@ def test_logit_attribution_sums_to_pre_softcap_logit(model):
     with torch.no_grad():
         raw = anatomy.unembed(anatomy.final_norm(dec.residual))[torch.arange(3), tokens]
     assert torch.allclose(attribution.logits, raw, atol=1e-4, rtol=1e-4)
+
+
+def test_nan_activations_are_one_clear_error(family):
+    import pytest
+    from tiny_models import tiny_model
+
+    from rivalry.errors import RivalryError
+
+    model = tiny_model(family)
+    with torch.no_grad():
+        next(p for n, p in model.named_parameters() if "mlp" in n and p.ndim == 2).fill_(float("nan"))
+    ids, mask = _batch()
+    with pytest.raises(RivalryError, match="NaN"):
+        rivalry.decompose(model, ids, mask)
