@@ -88,3 +88,16 @@ def test_sites_labels_and_order():
         "L1.attn_bias",
         "L1.mlp",
     ]
+
+
+def test_answer_stats_gives_probability_and_log_odds_without_touching_logits():
+    from rivalry.core.metrics import answer_stats
+
+    logits = torch.tensor([[2.0, 1.0, 0.0, -1.0], [0.0, 0.0, 0.0, 0.0]])
+    kept = logits.clone()
+    p, lo = answer_stats(logits, [[0, 2], [3]])
+    probs = kept.softmax(-1)
+    expected_p = [float(probs[0, 0] + probs[0, 2]), 0.25]
+    assert p.tolist() == pytest.approx(expected_p, rel=1e-6)
+    assert lo.tolist() == pytest.approx([math.log10(x / (1 - x)) for x in expected_p], rel=1e-5)
+    assert torch.equal(logits, kept)

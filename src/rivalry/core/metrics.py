@@ -96,3 +96,13 @@ class LogitDifference:
         good = self.good.to(logits.device)[rows]
         bad = self.bad.to(logits.device)[rows]
         return (logits[picked, good] - logits[picked, bad]).float()
+
+
+def answer_stats(
+    logits: Float[Tensor, "batch vocab"], token_sets: Sequence[Sequence[int]]
+) -> tuple[Float[Tensor, " batch"], Float[Tensor, " batch"]]:
+    """``p(answer)`` and its log10 odds for each row, the answer of row ``b`` being the tokens ``token_sets[b]``."""
+    probs = logits.float().softmax(-1)
+    p = torch.stack([probs[row, list(ids)].sum() for row, ids in enumerate(token_sets)])
+    lo = AnswerLogOdds.from_token_sets(token_sets)(logits, torch.arange(len(token_sets), device=logits.device))
+    return p, lo

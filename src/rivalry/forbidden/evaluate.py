@@ -10,7 +10,7 @@ from jaxtyping import Float
 from torch import Tensor
 
 from rivalry.core.decomposition import decompose
-from rivalry.core.metrics import AnswerLogOdds
+from rivalry.core.metrics import AnswerLogOdds, answer_stats
 from rivalry.core.patching import first_order_effects
 from rivalry.forbidden.prompts import PROMPT_KINDS, FactPrompts
 from rivalry.models.anatomy import Anatomy
@@ -79,11 +79,7 @@ def _answer_stats(
     lm: object, residual: Float[Tensor, "batch d_model"], answer_sets: Sequence[list[int]]
 ) -> tuple[Float[Tensor, " batch"], Float[Tensor, " batch"]]:
     """p(answer) and its log10-odds for each row, read through the model's exact final norm and unembedding."""
-    logits = Anatomy.of(lm).readout(residual)
-    probs = logits.softmax(-1)
-    p = torch.stack([probs[row, ids].sum() for row, ids in enumerate(answer_sets)])
-    lo = AnswerLogOdds.from_token_sets(answer_sets)(logits, torch.arange(len(answer_sets)))
-    return p, lo
+    return answer_stats(Anatomy.of(lm).readout(residual), answer_sets)
 
 
 def _row(prompts: FactPrompts, p: Tensor, lo: Tensor) -> dict[str, object]:

@@ -23,7 +23,7 @@ from typing import Literal
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from rivalry.core.metrics import AnswerLogOdds
+from rivalry.core.metrics import answer_stats
 from rivalry.core.positions import position_ids_from_mask, resolve_positions
 from rivalry.core.vocabulary import normalise
 from rivalry.facts.dataset import Fact
@@ -119,9 +119,9 @@ def score_prompts(
             ).logits
         rows = torch.arange(len(chunk))
         last = logits[rows.to(device), resolve_positions(mask, -1).to(device)].float().cpu()
-        probs = last.softmax(-1)
-        p += [float(probs[i, list(ids)].sum()) for i, ids in enumerate(sets)]
-        lo += AnswerLogOdds.from_token_sets(sets)(last.clone(), rows).tolist()
+        chunk_p, chunk_lo = answer_stats(last, sets)
+        p += chunk_p.tolist()
+        lo += chunk_lo.tolist()
         top += last.argmax(-1).tolist()
     return Scored(p_answer=p, log_odds=lo, top1=top)
 

@@ -22,7 +22,7 @@ from jaxtyping import Float
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from rivalry.core.metrics import AnswerLogOdds
+from rivalry.core.metrics import answer_stats
 from rivalry.core.positions import position_ids_from_mask
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.facts.dataset import Fact
@@ -88,11 +88,8 @@ def measure_condition(
         texts = [p.by_kind()[kind] for kind in PROMPT_KINDS for p in prompts]  # kind-major
         logits = next_token_logits(lm, texts)
         sets = [ids for _ in PROMPT_KINDS for _, ids in chunk]
-        probs = logits.softmax(-1)
-        p = torch.stack([probs[row, ids].sum() for row, ids in enumerate(sets)])
+        p, lo = answer_stats(logits, sets)
         top = torch.tensor([int(logits[row].argmax()) in ids for row, ids in enumerate(sets)])
-        # AnswerLogOdds overwrites its float32 input in place (it scatters -inf into it), so give it a copy
-        lo = AnswerLogOdds.from_token_sets(sets)(logits.clone(), torch.arange(len(sets)))
         n = len(chunk)
         lo_rows.append(lo.view(len(PROMPT_KINDS), n).T)
         p_rows.append(p.view(len(PROMPT_KINDS), n).T)
