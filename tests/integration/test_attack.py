@@ -18,6 +18,7 @@ from rivalry.heads.attack_run import AttackConfig, run_attacks
 from rivalry.heads.attention import forbidden_word_attention, forbidden_word_span
 from rivalry.heads.search import rank_of, spearman
 from rivalry.heads.select import heads_from_run
+from rivalry.report.heads import build_attack_report
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,19 @@ def test_attack_effects_reproduce_with_plain_transformers(chat_lm, tmp_path):
         assert float(row["effect_log10"]) == pytest.approx(float(row["lo_attacked"]) - float(row["lo_clean"]))
     saved = json.loads((tmp_path / "attacks.json").read_text())
     assert saved["search"]["rank_agreement"][0]["n"] == 20
+    searched = {(r["fact_id"], r["template"]): r for r in csv.DictReader((tmp_path / "search.csv").open())}
+    for row in rows:
+        if row["source"] != "search":
+            continue
+        search = searched[(row["fact_id"], row["template"])]
+        assert row["insertion"] == search["search"]
+        measured = dict(e.rsplit(" (", 1) for e in search["shortlist_predicted_measured"].split(" | "))
+        # the measured shortlist effect of the chosen word is the attack's effect (same prompt, same model)
+        assert float(measured[row["insertion"]].rstrip(")").split(" / ")[1]) == pytest.approx(
+            float(row["effect_log10"]), abs=0.01
+        )
+    html = build_attack_report(tmp_path).read_text()
+    assert "Predicted vs measured" in html and "answer ranked first" in html
 
 
 def test_word_checks_and_ranks():
@@ -117,3 +131,24 @@ def test_cli_errors_are_one_line_with_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("rivalry: error:") and message in err and "\n" not in err
+
+
+@pytest.mark.slow
+def test_attacks_on_smollm2_reproduce_with_plain_transformers(smollm2, tmp_path):
+    """The real model: the suppression search runs over the whole word vocabulary; stored effects reproduce."""
+    config = AttackConfig(
+        limit=6, min_clean_probability=0.2, n_heads=4, templates=("from",), shortlist=2, spearman_facts=0,
+        selection_facts=4,
+    )  # fmt: skip
+    results = run_attacks(smollm2, config, tmp_path)
+    assert results["n_candidates"] > 30_000
+    rows = list(csv.DictReader((tmp_path / "attacks.csv").open()))
+    assert {r["source"] for r in rows} >= {"answer", "search", "attention"}
+    vocab = VocabularyIndex(smollm2.tokenizer)
+    for row in rows[::3]:
+        answer = vocab.token_set(row["answer"])
+        for column in ("clean", "attacked"):
+            ids = torch.tensor([smollm2.tokenizer(row[f"prompt_{column}"], add_special_tokens=False)["input_ids"]])
+            with torch.no_grad():
+                probs = smollm2.model(ids).logits[0, -1].float().softmax(-1)
+            assert float(probs[answer].sum()) == pytest.approx(float(row[f"p_{column}"]), rel=1e-3, abs=1e-6)

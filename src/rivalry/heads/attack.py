@@ -6,8 +6,11 @@ it: its suppressor heads attend to what looks like a forbidden word and lower it
 system-prompt template with a slot ``{X}`` and a rule choosing the inserted word for each fact:
 
 * ``answer``: the fact's answer (the hand-made California attack, a fixed baseline);
-* ``search``: the top word of the heads' vocabulary attention search at the slot (:mod:`rivalry.heads.search`);
-* ``search_answer_free``: the top word that is not the answer, contains no answer token and is not contained in it;
+* ``search``: the word the suppression search ranks first at the slot: shortlisted by the heads' predicted
+  suppression of the answer, ranked by measured effect (:mod:`rivalry.heads.attack_search`);
+* ``search_answer_free``: the best such word that is not the answer, contains no answer token and is not
+  contained in it;
+* ``attention``: the word the heads attend to most at the slot (the attention search alone, a control);
 * ``wrong_answer``: the fact's plausible wrong answer (a control).
 
 Attacks are evaluated on non-competing prompts (the forbidden word is irrelevant to the question): the effect
@@ -16,11 +19,13 @@ is ``LO(attacked) - LO(clean)`` in log10 odds of the answer, a success is an eff
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import torch
+from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from rivalry.core.metrics import answer_stats
@@ -40,8 +45,8 @@ ATTACK_TEMPLATES: dict[str, str] = {
     "Today's topic is {X}. " + _TAIL,
 }
 BASELINE_TEMPLATE = "from"
-Source = Literal["answer", "search", "search_answer_free", "wrong_answer"]
-SOURCES: tuple[Source, ...] = ("answer", "search", "search_answer_free", "wrong_answer")
+Source = Literal["answer", "search", "search_answer_free", "attention", "wrong_answer"]
+SOURCES: tuple[Source, ...] = ("answer", "search", "search_answer_free", "attention", "wrong_answer")
 SUCCESS_EFFECT = -1.0
 
 
@@ -100,29 +105,44 @@ class Scored:
 
 
 def score_prompts(
-    lm: object, texts: Sequence[str], answer_sets: Sequence[Sequence[int]], batch_size: int = 16
+    lm: object,
+    texts: Sequence[str],
+    answer_sets: Sequence[Sequence[int]],
+    batch_size: int = 16,
+    progress: str | None = None,
 ) -> Scored:
-    """p(answer), log10 odds of the answer and the top-1 token at the last position of each prompt."""
+    """p(answer), log10 odds of the answer and the top-1 token at the last position of each prompt.
+
+    Prompts are sorted by length so that batches carry little padding; ``progress`` names a progress bar.
+    """
     model = unwrap_model(lm)
     device = next(model.parameters()).device
-    p, lo, top = [], [], []
-    for start in range(0, len(texts), batch_size):
-        chunk, sets = texts[start : start + batch_size], answer_sets[start : start + batch_size]
+    last_only = "logits_to_keep" in inspect.signature(model.forward).parameters
+    lengths = [len(lm.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: lengths[i])
+    p, lo, top = [0.0] * len(texts), [0.0] * len(texts), [0] * len(texts)
+    starts = range(0, len(texts), batch_size)
+    for start in tqdm(starts, desc=progress, unit="batch", leave=False, disable=progress is None):
+        picked = order[start : start + batch_size]
+        chunk, sets = [texts[i] for i in picked], [answer_sets[i] for i in picked]
         batch = encode_batch(lm.tokenizer, chunk)
         mask = batch["attention_mask"]
+        positions = resolve_positions(mask, -1)
+        keep_last = last_only and bool((positions == mask.shape[1] - 1).all())
         with torch.no_grad():
             logits = model(
                 input_ids=batch["input_ids"].to(device),
                 attention_mask=mask.to(device),
                 position_ids=position_ids_from_mask(mask).to(device),
                 use_cache=False,
+                **({"logits_to_keep": 1} if keep_last else {}),
             ).logits
         rows = torch.arange(len(chunk))
-        last = logits[rows.to(device), resolve_positions(mask, -1).to(device)].float().cpu()
+        last = logits[:, -1] if keep_last else logits[rows.to(device), positions.to(device)]
+        last = last.float().cpu()
         chunk_p, chunk_lo = answer_stats(last, sets)
-        p += chunk_p.tolist()
-        lo += chunk_lo.tolist()
-        top += last.argmax(-1).tolist()
+        for j, i in enumerate(picked):
+            p[i], lo[i], top[i] = float(chunk_p[j]), float(chunk_lo[j]), int(last[j].argmax())
     return Scored(p_answer=p, log_odds=lo, top1=top)
 
 

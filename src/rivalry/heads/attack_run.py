@@ -1,7 +1,9 @@
 """``rivalry attack``: search the heads' preferred words, build attacks from them, evaluate and rank them.
 
 Writes ``attacks.csv`` (one row per attack and fact, prompts exactly as fed to the tokenizer with
-``add_special_tokens=False``), ``search.csv`` (per fact and template: the searched words and the answer's rank)
+``add_special_tokens=False``), ``search.csv`` (per fact and template: the words each search found, the
+answer's rank by attention, by predicted and by measured suppression, the shortlist with predicted / measured
+effects)
 and ``attacks.json`` (settings, heads, search statistics, attacks ranked by ``success_rate``, the California
 baseline and the best answer-free attack).
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from tqdm.auto import tqdm
 
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
@@ -29,16 +32,17 @@ from rivalry.heads.attack import (
     BASELINE_TEMPLATE,
     Attack,
     all_attacks,
-    answer_free_token,
     mentions_answer,
     render_attack,
     score_prompts,
     summarise_attack,
 )
+from rivalry.heads.attack_search import SlotSearch, search_slot, shortlist_prompts
 from rivalry.heads.attention import forbidden_word_span
 from rivalry.heads.ov import answer_token_subset
-from rivalry.heads.search import approx_slot_attention, candidate_keys, exact_slot_attention, rank_of, spearman
+from rivalry.heads.search import approx_slot_attention, exact_slot_attention, spearman
 from rivalry.heads.select import heads_from_run, top_heads
+from rivalry.heads.suppression_search import candidate_vectors
 from rivalry.models.anatomy import Anatomy
 
 ATTACK_COLUMNS = (
@@ -54,6 +58,9 @@ class AttackConfig:
 
     ``min_clean_probability``: facts are attacked only if the clean prompt gives the answer more than this.
     ``placeholder``: the word standing in the slot while the heads' query is captured for the search.
+    ``shortlist``: words of the suppression search measured exactly per fact and template (the best ones, and
+    as many answer-free ones). ``selection_split``: the facts whose prompts choose the heads when no
+    ``heads_from`` run is given (by default the training split, so held-out facts do not pick their own heads).
     """
 
     model: str = "smollm2"
@@ -64,10 +71,12 @@ class AttackConfig:
     heads_from: str | None = None
     templates: tuple[str, ...] = tuple(ATTACK_TEMPLATES)
     placeholder: str = "everywhere"
+    shortlist: int = 4
     spearman_facts: int = 2
     spearman_candidates: int = 48
     batch_size: int = 16
     selection_facts: int = 16
+    selection_split: str = "train"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -78,6 +87,8 @@ class AttackConfig:
             raise RivalryError("limit must be at least 1")
         if not 0.0 <= self.min_clean_probability < 1.0:
             raise RivalryError("min_clean_probability must be in [0, 1)")
+        if self.shortlist < 1:
+            raise RivalryError("shortlist must be at least 1")
 
 
 def word_candidates(vocab: VocabularyIndex) -> torch.Tensor:
@@ -86,7 +97,7 @@ def word_candidates(vocab: VocabularyIndex) -> torch.Tensor:
 
 
 def run_attacks(lm: object, config: AttackConfig, out_dir: Path) -> dict[str, Any]:
-    """Run the search and the attacks on ``lm``; write the files into ``out_dir`` and return ``attacks.json``."""
+    """Run the searches and the attacks on ``lm``; write the files into ``out_dir`` and return ``attacks.json``."""
     anatomy, tokenizer = Anatomy.of(lm), lm.tokenizer
     vocab = VocabularyIndex(tokenizer, anatomy.vocab_size)
     facts = usable_facts(lm, config.split, vocab)
@@ -98,21 +109,35 @@ def run_attacks(lm: object, config: AttackConfig, out_dir: Path) -> dict[str, An
     keep = [i for i, p in enumerate(scored.p_answer) if p > config.min_clean_probability]
     if not keep:
         raise RivalryError(f"no fact's clean p(answer) exceeds {config.min_clean_probability}; lower it")
-    sites = _heads(lm, config, facts, clean, vocab)
+    sites = _heads(lm, config, vocab, words)
     candidates = word_candidates(vocab)
-    keys = candidate_keys(lm, sites, candidates)
-    search_rows, insertions, checks = [], {}, []
-    for n, i in enumerate(keep):
-        fact, forbidden = facts[i], clean[i].irrelevant_word
+    vectors = candidate_vectors(lm, sites, candidates)
+    searches, fact_index = [], []
+    for i in tqdm(keep, desc="vocabulary search", unit="fact", leave=False):
         for template in config.templates:
-            check_ranks = n < config.spearman_facts and template == BASELINE_TEMPLATE
-            row, picked, check = _search(
-                lm, config, fact, forbidden, sets[i], template, sites, candidates, keys, check_ranks
-            )
-            search_rows.append(row)
-            insertions[(fact.fact_id, template)] = picked
-            if check is not None:
-                checks.append(check)
+            searches.append(
+                search_slot(
+                    lm, facts[i], clean[i].irrelevant_word, sets[i], template, vectors, config.placeholder,
+                    config.shortlist,
+                )
+            )  # fmt: skip
+            fact_index.append(i)
+    plans = shortlist_prompts(lm, searches)
+    measured = score_prompts(
+        lm, [p[2] for p in plans], [sets[fact_index[p[0]]] for p in plans], config.batch_size, "shortlist"
+    )
+    for (s, word, _), lo in zip(plans, measured.log_odds, strict=True):
+        searches[s].measured[word] = lo - scored.log_odds[fact_index[s]]
+    checks = [
+        _attention_check(lm, config, facts[i], clean[i].irrelevant_word, sites, vectors)
+        for i in keep[: config.spearman_facts]
+    ]
+    insertions = {
+        (s.fact.fact_id, s.template): {
+            "search": s.best, "search_answer_free": s.best_answer_free, "attention": s.attention_words[0],
+        }
+        for s in searches
+    }  # fmt: skip
     rows = _evaluate(lm, config, facts, clean, sets, scored, keep, insertions)
     by_attack: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -122,12 +147,14 @@ def run_attacks(lm: object, config: AttackConfig, out_dir: Path) -> dict[str, An
         key=lambda a: (-a["success_rate"], a["mean_effect_log10"], a["attack"]),
     )
     answer_free = [a for a in ranked if a["answer_free"]]
+    search_rows = [_search_row(s) for s in searches]
     results = {
         "model": config.model,
         "settings": {**asdict(config), "templates": list(config.templates)},
         "n_facts_total": len(facts),
         "n_facts_attacked": len(keep),
         "heads": [s.label for s in sites],
+        "n_candidates": int(candidates.shape[0]),
         "search": _search_summary(search_rows, checks, config.templates),
         "attacks": ranked,
         "baseline": next((a for a in ranked if a["attack"] == f"{BASELINE_TEMPLATE}:answer"), None),
@@ -140,41 +167,42 @@ def run_attacks(lm: object, config: AttackConfig, out_dir: Path) -> dict[str, An
     return results
 
 
-def _heads(lm, config: AttackConfig, facts, clean, vocab) -> list[Site]:
+def _heads(lm, config: AttackConfig, vocab: VocabularyIndex, words) -> list[Site]:
     if config.heads_from:
         return heads_from_run(config.heads_from, config.n_heads)
-    measures = measure_heads(lm, clean[: config.selection_facts], answer_token_subset(lm.tokenizer, facts, vocab))
+    facts = usable_facts(lm, config.selection_split, vocab)
+    prompts = [build_fact_prompts(lm.tokenizer, f, words) for f in facts[: config.selection_facts]]
+    measures = measure_heads(lm, prompts, answer_token_subset(lm.tokenizer, facts, vocab))
     return top_heads(measures.scores, config.n_heads)
 
 
-def _search(lm, config, fact: Fact, forbidden, answer_set, template, sites, candidates, keys, spearman_check):
-    """Vocabulary search at the template's slot for one fact: the picked words, the answer's rank, a check."""
-    tokenizer = lm.tokenizer
-    attack = Attack(template, "search")
+def _attention_check(lm, config: AttackConfig, fact: Fact, forbidden: str, sites, vectors) -> dict[str, Any]:
+    """Rank agreement of the approximate and the exact attention search on a sample of candidates (one fact)."""
+    tokenizer, candidates = lm.tokenizer, vectors.candidates
+    attack = Attack(BASELINE_TEMPLATE, "search")
     text = render_attack(tokenizer, fact, attack, config.placeholder, forbidden)
-    span = forbidden_word_span(tokenizer, text, config.placeholder, attack.system(config.placeholder, forbidden))
-    if len(span) != 1:
-        raise RivalryError(f"placeholder '{config.placeholder}' is not one token here; choose another")
+    slot = forbidden_word_span(tokenizer, text, config.placeholder, attack.system(config.placeholder, forbidden))[0]
     ids = torch.tensor(tokenizer(text, add_special_tokens=False)["input_ids"])
-    approx = approx_slot_attention(lm, ids, span[0], sites, candidates, keys)
-    weights = approx.weights.mean(-1)
+    weights = approx_slot_attention(lm, ids, slot, sites, candidates, vectors.keys).weights.mean(-1)
     order = weights.argsort(descending=True)
-    texts = [tokenizer.decode([int(candidates[j])]).strip() for j in order[:200]]
-    top = texts[0]
-    allowed = (t for t in texts if answer_free_token(t, fact.answer))
-    free = next((t for t in allowed if not mentions_answer(tokenizer, t, fact.answer, answer_set)), None)
-    row = {
-        "fact_id": fact.fact_id, "template": template, "answer": fact.answer, "top_words": " | ".join(texts[:5]),
-        "answer_rank": rank_of(weights, candidates, answer_set), "search": top, "search_answer_free": free,
+    rng = random.Random(config.seed + len(fact.fact_id))
+    rest = order[16:].tolist()
+    sample = order[:16].tolist() + rng.sample(rest, min(config.spearman_candidates - 16, len(rest)))
+    exact = exact_slot_attention(lm, ids, slot, sites, candidates[sample]).mean(-1)
+    return {"fact_id": fact.fact_id, "n": len(sample), "spearman": spearman(weights[sample], exact)}
+
+
+def _search_row(search: SlotSearch) -> dict[str, Any]:
+    shortlist = " | ".join(
+        f"{w} ({search.shortlist[w]:+.2f} / {search.measured.get(w, float('nan')):+.2f})" for w in search.ranked()
+    )
+    return {
+        "fact_id": search.fact.fact_id, "template": search.template, "answer": search.fact.answer,
+        "attention_words": " | ".join(search.attention_words), "answer_rank_attention": search.attention_rank,
+        "answer_rank_predicted": search.predicted_rank, "answer_rank": search.answer_rank,
+        "shortlist_predicted_measured": shortlist, "search": search.best,
+        "search_answer_free": search.best_answer_free, "prediction_spearman": search.prediction_agreement(),
     }  # fmt: skip
-    check = None
-    if spearman_check:
-        rng = random.Random(config.seed + len(fact.fact_id))
-        rest = order[16:].tolist()
-        sample = order[:16].tolist() + rng.sample(rest, min(config.spearman_candidates - 16, len(rest)))
-        exact = exact_slot_attention(lm, ids, span[0], sites, candidates[sample]).mean(-1)
-        check = {"fact_id": fact.fact_id, "n": len(sample), "spearman": spearman(weights[sample], exact)}
-    return row, {"search": top, "search_answer_free": free}, check
 
 
 def _evaluate(lm, config, facts, clean, sets, scored, keep, insertions) -> list[dict[str, Any]]:
@@ -192,7 +220,7 @@ def _evaluate(lm, config, facts, clean, sets, scored, keep, insertions) -> list[
                 word = insertions[(fact.fact_id, attack.template)][attack.source]
             if word:
                 plans.append((i, attack, word, render_attack(tokenizer, fact, attack, word, forbidden)))
-    attacked = score_prompts(lm, [p[3] for p in plans], [sets[p[0]] for p in plans], config.batch_size)
+    attacked = score_prompts(lm, [p[3] for p in plans], [sets[p[0]] for p in plans], config.batch_size, "attacks")
     rows = []
     for j, (i, attack, word, text) in enumerate(plans):
         rows.append(
@@ -214,19 +242,24 @@ def _evaluate(lm, config, facts, clean, sets, scored, keep, insertions) -> list[
 def _search_summary(rows, checks, templates) -> dict[str, Any]:
     per_template = {}
     for template in templates:
-        ranks = [r["answer_rank"] for r in rows if r["template"] == template]
-        found = sorted(r for r in ranks if r is not None)
-        per_template[template] = {
-            "n_facts": len(ranks),
-            "answer_first_share": sum(r == 1 for r in found) / len(ranks) if ranks else float("nan"),
-            "answer_top10_share": sum(r <= 10 for r in found) / len(ranks) if ranks else float("nan"),
-            "median_answer_rank": found[len(found) // 2] if found else None,
-        }
+        mine = [r for r in rows if r["template"] == template]
+        per_template[template] = {"n_facts": len(mine)}
+        for key, column in (("", "answer_rank"), ("_predicted", "answer_rank_predicted"),
+                            ("_attention", "answer_rank_attention")):  # fmt: skip
+            ranks = [r[column] for r in mine]
+            found = sorted(r for r in ranks if r is not None)
+            per_template[template] |= {
+                f"answer_first_share{key}": sum(r == 1 for r in found) / len(ranks) if ranks else float("nan"),
+                f"answer_top10_share{key}": sum(r <= 10 for r in found) / len(ranks) if ranks else float("nan"),
+                f"median_answer_rank{key}": found[len(found) // 2] if found else None,
+            }
+    agreement = [r["prediction_spearman"] for r in rows if r["prediction_spearman"] == r["prediction_spearman"]]
     values = [c["spearman"] for c in checks]
     return {
         "per_template": per_template,
         "rank_agreement": checks,
         "mean_spearman": sum(values) / len(values) if values else float("nan"),
+        "mean_prediction_spearman": sum(agreement) / len(agreement) if agreement else float("nan"),
     }
 
 

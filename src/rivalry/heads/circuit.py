@@ -101,6 +101,12 @@ class HeadCircuits:
             normed = self.input_norm[site.layer](residual.to(self.anatomy.device))
             return self.head_vectors(self.key[site.layer], normed, site.head, kv=True)
 
+    def values_of_residuals(self, site: Site, residual: Float[Tensor, "n d_model"]) -> Float[Tensor, "n d_head"]:
+        """Values that head ``site`` computes from residual vectors (through the block's input norm)."""
+        with torch.no_grad():
+            normed = self.input_norm[site.layer](residual.to(self.anatomy.device))
+            return self.head_vectors(self.value[site.layer], normed, site.head, kv=True)
+
 
 class _StopForward(Exception):
     """Raised by a hook to end a forward pass once the layers of interest have run."""

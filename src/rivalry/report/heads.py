@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -70,12 +71,71 @@ def build_attack_report(out_dir: Path) -> Path:
     )
     if base:
         summary.text(f"California baseline ({base['attack']}): success rate {base['success_rate']:.0%}.")
+    per = data["search"]["per_template"]
+    summary.text(
+        "Answer ranked first by the search (measured, over the suppression shortlist): "
+        + ", ".join(f"{t} {v['answer_first_share']:.0%}" for t, v in per.items())
+        + "; by attention alone: "
+        + ", ".join(f"{t} {v.get('answer_first_share_attention', float('nan')):.0%}" for t, v in per.items())
+        + "."
+    )
     if free:
         summary.text(f"Best answer-free attack ({free['attack']}): success rate {free['success_rate']:.0%}.")
-    search_rows = [{"template": t, **s} for t, s in data["search"]["per_template"].items()]
-    page.section("Vocabulary search").table(
-        search_rows, caption=f"How often the heads' search ranks the answer first; mean Spearman (approx vs exact) "
-        f"{data['search']['mean_spearman']:.3f}."
-    )  # fmt: skip
-    page.section("Attacks").table(data["attacks"], caption="Ranked by success rate, then mean effect.")
+    search = data["search"]
+    page.section("Vocabulary search").plot(
+        _rank_figure(search["per_template"]),
+        caption="Share of facts whose answer the search ranks first among all insertions, per template: by the "
+        "heads' attention alone, by their predicted suppression of the answer (attention x OV through the answer's "
+        "gradient), and by measured effect over the suppression shortlist.",
+    ).table(
+        [{"template": t, **v} for t, v in search["per_template"].items()],
+        caption=f"Mean Spearman, approximate vs exact attention: {search['mean_spearman']:.3f}; predicted vs "
+        f"measured effect over each shortlist: {search.get('mean_prediction_spearman', float('nan')):.3f}.",
+    )
+    shortlist = out_dir / "search.csv"
+    if shortlist.is_file():
+        page.section("Predicted vs measured").plot(
+            _prediction_figure(shortlist),
+            caption="Each shortlisted insertion: the suppression search's prediction (heads' direct paths, "
+            "linearised) against the effect measured with the model. Points below zero lower the answer's odds.",
+        )
+    page.section("Attacks").plot(_success_figure(data["attacks"])).table(
+        data["attacks"], caption="Ranked by success rate, then mean effect."
+    )
     return write_page(page, out_dir / "report.html")
+
+
+def _rank_figure(per_template: dict[str, dict[str, Any]]) -> go.Figure:
+    figure = go.Figure()
+    for label, key in (("attention", "_attention"), ("predicted suppression", "_predicted"), ("measured", "")):
+        shares = [v.get(f"answer_first_share{key}", float("nan")) for v in per_template.values()]
+        figure.add_bar(name=label, x=list(per_template), y=shares)
+    figure.update_layout(barmode="group", yaxis={"title": "answer ranked first", "range": [0, 1]}, height=360)
+    return figure
+
+
+def _prediction_figure(search_csv: Path) -> go.Figure:
+    xs, ys, labels = [], [], []
+    with search_csv.open() as handle:
+        for row in csv.DictReader(handle):
+            for entry in filter(None, row.get("shortlist_predicted_measured", "").split(" | ")):
+                word, numbers = entry.rsplit(" (", 1)
+                predicted, measured = (float(v) for v in numbers.rstrip(")").split(" / "))
+                xs.append(predicted)
+                ys.append(measured)
+                labels.append(f"{row['answer']} / {row['template']}: {word}")
+    figure = go.Figure(go.Scatter(x=xs, y=ys, mode="markers", text=labels, marker={"size": 5, "opacity": 0.6}))
+    figure.update_layout(
+        xaxis={"title": "predicted effect (log10 odds)"}, yaxis={"title": "measured effect (log10 odds)"}, height=420
+    )
+    return figure
+
+
+def _success_figure(attacks: list[dict[str, Any]]) -> go.Figure:
+    names = [a["attack"] for a in attacks]
+    colours = ["#2a9d8f" if a["answer_free"] else "#e76f51" for a in attacks]
+    figure = go.Figure(go.Bar(x=names, y=[a["success_rate"] for a in attacks], marker_color=colours))
+    figure.update_layout(
+        yaxis={"title": "success rate (effect <= -1)", "range": [0, 1]}, xaxis={"tickangle": -45}, height=400
+    )
+    return figure
