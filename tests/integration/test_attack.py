@@ -122,6 +122,7 @@ def test_heads_from_a_forbidden_facts_run(tmp_path):
     [
         (["attack", "--templates", "nope"], "unknown attack template"),
         (["attack", "--limit", "0"], "limit must be at least 1"),
+        (["attack", "--shortlist", "0"], "shortlist must be at least 1"),
         (["attack", "--heads-from", "/no/such/dir"], "directory not found"),
         (["heads", "--run", "/no/such/dir"], "run directory not found"),
         (["heads", "--top", "0"], "at least 1"),
