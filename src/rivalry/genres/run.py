@@ -32,7 +32,13 @@ def synthetic_directory(model: str) -> Path | None:
 
 
 def synthetic_generator(directory: Path) -> GenreGenerator:
-    """The generator the synthetic model in ``directory`` was trained on (from its ``synthetic_config.json``)."""
+    """The generator the synthetic model in ``directory`` was trained on (from its ``synthetic_config.json``), or
+    for a model tuned toward the assistant genre (a ``tune_config.json`` beside it) its tuning corpus."""
+    from rivalry.genres.tune import tuned_generator
+
+    tuned = tuned_generator(directory)
+    if tuned is not None:
+        return tuned
     data = json.loads((directory / SYNTHETIC_CONFIG_FILE).read_text())
     return GenreGenerator(SyntheticConfig.from_dict(data))
 
@@ -42,6 +48,13 @@ def synthetic_genre_set(generator: GenreGenerator) -> GenreSet:
     pairs = zip(generator.tags, generator.prior, strict=True)
     genres = tuple(Genre(name=tag.strip("<>"), header=tag, prior=float(p)) for tag, p in pairs)
     return GenreSet(name="synthetic-tags", genres=genres, description="the synthetic corpus's genre tags")
+
+
+def corpus_tag_genre_set(directory: Path) -> GenreSet:
+    """The tags of the base corpus of the synthetic model in ``directory`` with the base corpus's (uniform) prior:
+    the same hypotheses for a base model and its tune, whatever corpus the tune was trained on."""
+    data = json.loads((directory / SYNTHETIC_CONFIG_FILE).read_text())
+    return synthetic_genre_set(GenreGenerator(SyntheticConfig.from_dict(data)))
 
 
 @dataclass(frozen=True)

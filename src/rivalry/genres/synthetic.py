@@ -274,27 +274,50 @@ class GenreGenerator:
         return float(-log_lik[:, -1].mean() / log_lik.shape[-1])
 
 
-def _build_hmms(config: SyntheticConfig) -> tuple[HMM, ...]:
+def group_distributions(config: SyntheticConfig) -> dict[str, Float[np.ndarray, " word"]]:
+    """Each word group's distribution over the whole vocabulary: Zipf over a seeded order, zero outside the group.
+
+    Shared by every genre (and by genres built on top of the corpus, such as the assistant genre).
+    """
     rng = np.random.default_rng(config.seed)
     offsets = np.cumsum([0] + [len(group) for group in WORD_GROUPS.values()])
     n_words = int(offsets[-1])
-    within = {}  # each group's word distribution, Zipf over a seeded order, shared by every genre
+    within = {}
     for (name, group), start in zip(WORD_GROUPS.items(), offsets[:-1], strict=False):
         weights = np.zeros(n_words)
         ranks = rng.permutation(len(group))
         weights[start : start + len(group)] = (ranks + 1.0) ** -config.zipf
         within[name] = weights / weights.sum()
+    return within
+
+
+def state_emission(
+    within: dict[str, Float[np.ndarray, " word"]], groups: dict[str, float]
+) -> Float[np.ndarray, " word"]:
+    """A state's designed emission: the weighted mixture of its word groups, normalised."""
+    row = sum(weight * within[group] for group, weight in groups.items())
+    return row / row.sum()
+
+
+def corpus_background(config: SyntheticConfig) -> Float[np.ndarray, " word"]:
+    """The corpus's word frequencies: the mean over the four genres of their designed stationary unigrams."""
+    within, designs = group_distributions(config), _designs(config.luigi_share)
+    return np.mean([_designed(designs[genre], within)[1] for genre in GENRES], axis=0)
+
+
+def _designed(
+    design: _Design, within: dict[str, Float[np.ndarray, " word"]]
+) -> tuple[Float[np.ndarray, "state word"], Float[np.ndarray, " word"]]:
+    """The design's emission rows before blending, and its stationary unigram distribution."""
+    specific = np.stack([state_emission(within, state.groups) for state in design.states])
+    return specific, _stationary(np.asarray(design.transition, dtype=np.float64)) @ specific
+
+
+def _build_hmms(config: SyntheticConfig) -> tuple[HMM, ...]:
+    within = group_distributions(config)
     designs = _designs(config.luigi_share)
-    specific, unigram = {}, []
-    for genre in GENRES:
-        design = designs[genre]
-        rows = []
-        for state in design.states:
-            row = sum(weight * within[group] for group, weight in state.groups.items())
-            rows.append(row / row.sum())
-        specific[genre] = np.stack(rows)
-        unigram.append(_stationary(np.asarray(design.transition, dtype=np.float64)) @ specific[genre])
-    average = np.mean(unigram, axis=0)  # the corpus's word frequencies: the shared background
+    specific = {genre: _designed(designs[genre], within)[0] for genre in GENRES}
+    average = corpus_background(config)  # the shared background
     hmms = []
     for genre in GENRES:
         design = designs[genre]

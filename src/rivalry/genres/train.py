@@ -136,11 +136,74 @@ def build_model(config: TrainConfig, tokenizer: PreTrainedTokenizerFast) -> Llam
     return LlamaForCausalLM(llama).float()
 
 
-def _lr_factor(step: int, config: TrainConfig) -> float:
-    if step < config.warmup_steps:
-        return (step + 1) / config.warmup_steps
-    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+def _lr_factor(step: int, warmup_steps: int, steps: int) -> float:
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / max(1, steps - warmup_steps)
     return 0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+class Schedule(NamedTuple):
+    """Optimisation settings shared by training from scratch and fine-tuning."""
+
+    steps: int
+    batch_size: int
+    learning_rate: float
+    warmup_steps: int
+    weight_decay: float
+    grad_clip: float
+    log_every: int
+
+
+class LoopResult(NamedTuple):
+    curve: list[tuple[int, float]]
+    tokens: int
+    seconds: float
+    cpu_seconds: float
+
+
+def optimise(
+    model: LlamaForCausalLM,
+    generator: GenreGenerator,
+    tokenizer: PreTrainedTokenizerFast,
+    schedule: Schedule,
+    rng: np.random.Generator,
+    progress: Callable[[int, float, LlamaForCausalLM], None] | None = None,
+) -> LoopResult:
+    """AdamW on fresh documents from ``generator`` (warm-up, then cosine decay to 10%); the model ends in eval mode.
+
+    Loss: mean next-token cross-entropy over the non-pad targets of ``<bos> [<tag>] words <eos>``.
+    """
+    model.train()
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=schedule.learning_rate, weight_decay=schedule.weight_decay, betas=(0.9, 0.98)
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: _lr_factor(step, schedule.warmup_steps, schedule.steps)
+    )
+    curve: list[tuple[int, float]] = []
+    running, tokens, start, cpu_start = [], 0, time.perf_counter(), time.process_time()
+    for step in range(schedule.steps):
+        ids, mask = encode_documents(generator.sample(schedule.batch_size, rng), generator, tokenizer)
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+        targets = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), schedule.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        tokens += int(mask.sum())
+        running.append(float(loss.detach()))
+        if (step + 1) % schedule.log_every == 0 or step + 1 == schedule.steps:
+            curve.append((step + 1, float(np.mean(running))))
+            if progress is not None:
+                progress(step + 1, curve[-1][1], model)
+                model.train()
+            running = []
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    model.eval()
+    return LoopResult(curve=curve, tokens=tokens, seconds=seconds, cpu_seconds=cpu_seconds)
 
 
 def train_synthetic_model(
@@ -160,34 +223,18 @@ def train_synthetic_model(
     generator = GenreGenerator(config.synthetic)
     tokenizer = synthetic_tokenizer(generator)
     model = build_model(config, tokenizer)
-    model.train()
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay, betas=(0.9, 0.98)
+    schedule = Schedule(
+        steps=config.steps,
+        batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_steps,
+        weight_decay=config.weight_decay,
+        grad_clip=config.grad_clip,
+        log_every=config.log_every,
     )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _lr_factor(step, config))
-    rng = np.random.default_rng([config.seed, 1])
-    curve: list[tuple[int, float]] = []
-    running, tokens, start, cpu_start = [], 0, time.perf_counter(), time.process_time()
-    for step in range(config.steps):
-        ids, mask = encode_documents(generator.sample(config.batch_size, rng), generator, tokenizer)
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
-        targets = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        scheduler.step()
-        tokens += int(mask.sum())
-        running.append(float(loss.detach()))
-        if (step + 1) % config.log_every == 0 or step + 1 == config.steps:
-            curve.append((step + 1, float(np.mean(running))))
-            if progress is not None:
-                progress(step + 1, curve[-1][1], model)
-                model.train()
-            running = []
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-    model.eval()
+    curve, tokens, seconds, cpu_seconds = optimise(
+        model, generator, tokenizer, schedule, np.random.default_rng([config.seed, 1]), progress
+    )
     probe = generator.sample(1024, np.random.default_rng([config.seed, 2]))
     metrics: dict[str, object] = {
         "steps": config.steps,

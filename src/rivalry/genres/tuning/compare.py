@@ -13,9 +13,10 @@ import csv
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rivalry.errors import RivalryError
+from rivalry.genres.headers import GenreSet
 from rivalry.models.loading import LoadedModel
 
 from .measures import (
@@ -39,7 +40,12 @@ OPEN_PROMPTS = (
 
 @dataclass(frozen=True)
 class BaseVsTunedConfig:
-    """Settings of one comparison; ``questions`` maps a key to (question, candidate answers)."""
+    """Settings of one comparison; ``questions`` maps a key to (question, candidate answers).
+
+    ``prompt_style``: ``chat`` renders questions and open prompts through the model's chat template (answers are
+    scored with the end-of-turn token); ``synthetic`` writes them as ``<bos> user : ... assistant :`` for the
+    synthetic-genre models, which have no chat template (answers are single words, scored alone).
+    """
 
     samples: int = 16
     max_new_tokens: int = 32
@@ -48,17 +54,35 @@ class BaseVsTunedConfig:
     open_prompts: tuple[str, ...] = OPEN_PROMPTS
     questions: dict[str, tuple[str, list[str]]] = field(default_factory=lambda: dict(QUESTIONS))
     system: str | None = None
+    prompt_style: Literal["chat", "synthetic"] = "chat"
 
     def __post_init__(self) -> None:
         if self.samples < 1 or self.max_new_tokens < 1:
             raise RivalryError("--samples and the number of new tokens must be at least 1")
+        if self.prompt_style not in ("chat", "synthetic"):
+            raise RivalryError(f"unknown prompt style '{self.prompt_style}'; use chat or synthetic")
+
+    def render(self, lm: LoadedModel, user: str) -> str:
+        """``user`` as the prompt the model answers (chat template, or the synthetic assistant genre's turn)."""
+        from rivalry.genres.assistant import user_turn
+        from rivalry.prompts.chat import ChatTurns, render_chat
+
+        if self.prompt_style == "synthetic":
+            return user_turn(user, lm.tokenizer.bos_token or "")
+        return render_chat(lm.tokenizer, ChatTurns(system=self.system, user=user))
 
 
 def load_neutral_texts(path: Path | str = NEUTRAL_TEXTS) -> dict[str, list[str]]:
     """Genre -> neutral passages, from a YAML mapping of genre names to lists of strings."""
     import yaml
 
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    path = Path(path)
+    if not path.is_file():
+        raise RivalryError(f"neutral texts file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise RivalryError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(data, dict) or not all(isinstance(v, list) and v for v in data.values()):
         raise RivalryError(f"{path}: expected a mapping of genre names to non-empty lists of texts")
     return {str(k): [str(t) for t in v] for k, v in data.items()}
@@ -69,17 +93,23 @@ def run_base_vs_tuned(
     tuned: LoadedModel,
     config: BaseVsTunedConfig,
     neutral_texts: dict[str, list[str]] | None = None,
+    genre_set: GenreSet | None = None,
 ) -> dict[str, Any]:
-    """All three comparisons as one JSON-ready dict (inputs, rendered prompts and settings included)."""
-    from rivalry.prompts.chat import ChatTurns, render_chat
+    """All comparisons as one JSON-ready dict (inputs, rendered prompts and settings included).
+
+    With ``genre_set``, also the genre-posterior shift (:func:`genre_posterior_shift`) on the neutral texts.
+    """
+    from .posterior_shift import genre_posterior_shift
 
     texts = neutral_texts if neutral_texts is not None else load_neutral_texts()
     shift = [asdict(s) for s in prior_shift(base, tuned, texts)]
     models = {"base": base, "tuned": tuned}
     collapse = []
+    end = [] if config.prompt_style == "synthetic" else None
     for key, (question, answers) in config.questions.items():
         for role, lm in models.items():
-            dist = answer_distribution(lm, question, answers, system=config.system)
+            prompt = config.render(lm, question)
+            dist = answer_distribution(lm, question, answers, prompt=prompt, end=end)
             top, top_p = dist.top
             collapse.append(
                 {
@@ -101,7 +131,7 @@ def run_base_vs_tuned(
     diversity = []
     for index, open_prompt in enumerate(config.open_prompts):
         for role, lm in models.items():
-            prompt = render_chat(lm.tokenizer, ChatTurns(system=config.system, user=open_prompt))
+            prompt = config.render(lm, open_prompt)
             samples = sample_continuations(lm, prompt, config.samples, config.max_new_tokens, config.seed + index)
             vocab = len(lm.tokenizer)
             diversity.append(
@@ -126,6 +156,7 @@ def run_base_vs_tuned(
         "mode_collapse": collapse,
         "diversity": diversity,
         "diversity_mean": diversity_means(diversity, config.ngram_orders),
+        "genre_posterior_shift": None if genre_set is None else genre_posterior_shift(base, tuned, texts, genre_set),
     }
 
 

@@ -143,16 +143,24 @@ def end_of_answer(lm: LoadedModel) -> list[int]:
 
 
 def answer_distribution(
-    lm: LoadedModel, question: str, answers: Sequence[str], system: str | None = None
+    lm: LoadedModel,
+    question: str,
+    answers: Sequence[str],
+    system: str | None = None,
+    prompt: str | None = None,
+    end: Sequence[int] | None = None,
 ) -> AnswerDistribution:
-    """P(a | prompt) ∝ Π_j P(t_j | prompt, t_<j) over the tokens t of ``a`` followed by the end-of-answer token.
+    """P(a | prompt) ∝ Π_j P(t_j | prompt, t_<j) over the tokens t of ``a`` followed by the end-of-answer tokens.
 
-    The prompt is the chat template with ``question`` as the user turn; all candidates go in one batch.
+    The prompt is the chat template with ``question`` as the user turn unless ``prompt`` (the rendered text,
+    special tokens written out) is given; ``end`` defaults to :func:`end_of_answer` (``[]``: score the answer's
+    own tokens only). All candidates go in one batch.
     """
-    prompt = render_chat(lm.tokenizer, ChatTurns(system=system, user=question))
+    if prompt is None:
+        prompt = render_chat(lm.tokenizer, ChatTurns(system=system, user=question))
     tok = lm.tokenizer
     prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
-    end = end_of_answer(lm)
+    end = end_of_answer(lm) if end is None else list(end)
     tails = [tok(a, add_special_tokens=False)["input_ids"] + end for a in answers]
     rows = [prompt_ids + tail for tail in tails]
     width = max(len(r) for r in rows)

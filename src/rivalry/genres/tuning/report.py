@@ -30,6 +30,14 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
     orders = [k for k in means["base"] if k.startswith("ead_")]
     change = ", ".join(f"EAD-{k[4:]} {means['base'][k]:.3f} → {means['tuned'][k]:.3f}" for k in orders)
     lines.append(f"Diversity of sampled answers (mean over open prompts, base → tuned): {change}.")
+    shift = results.get("genre_posterior_shift")
+    if shift and shift["own_prior"]["base"] is not None and shift["own_prior"]["tuned"] is not None:
+        base, tuned = shift["own_prior"]["base"], shift["own_prior"]["tuned"]
+        genre = max(tuned, key=lambda g: tuned[g] - base[g])
+        lines.append(
+            f"The models' own genre prior P(header | <bos>) moved most toward '{genre}': {base[genre]:.2f} → "
+            f"{tuned[genre]:.2f}."
+        )
     return lines
 
 
@@ -66,6 +74,12 @@ def build_page(results: dict[str, Any]) -> Page:
         "Each candidate answer is scored exactly by teacher forcing, log P(answer + end of turn | prompt), and the "
         "probabilities are renormalised over the candidates. 'candidate mass' is their total before renormalising: "
         "how much of the model's probability goes to a bare number at all."
+        + (
+            " Synthetic pair: the prompt is '<bos> user : <question> assistant :' and each candidate is one word, "
+            "scored as the assistant's first word (no end token)."
+            if settings.get("prompt_style") == "synthetic"
+            else ""
+        )
     )
     for key in dict.fromkeys(r["question_key"] for r in results["mode_collapse"]):
         rows = [r for r in results["mode_collapse"] if r["question_key"] == key]
@@ -102,6 +116,9 @@ def build_page(results: dict[str, Any]) -> Page:
         ]
     )
 
+    if results.get("genre_posterior_shift"):
+        genre_posterior_section(page, results["genre_posterior_shift"])
+
     orders = settings["ngram_orders"]
     page.section("Diversity").text(
         f"{settings['samples']} samples of up to {settings['max_new_tokens']} new tokens per open prompt (temperature "
@@ -123,3 +140,35 @@ def build_page(results: dict[str, Any]) -> Page:
         ]
     )
     return page
+
+
+def genre_posterior_section(page: Page, shift: dict[str, Any]) -> None:
+    """Tables of the mean genre posterior of both models on each genre's texts, and their own header priors."""
+    names = [g["name"] for g in shift["genre_set"]["genres"]]
+    sec = page.section("Genre-posterior shift")
+    sec.text(
+        f"Header method with the genre set '{shift['genre_set']['name']}': P(g | x) ∝ P(g) Π_i P(x_i | header_g, "
+        "x_<i), averaged over each genre's neutral texts, after the whole text and after its first "
+        f"{shift['early_tokens']} tokens (where the prior still counts). 'set prior' is the genre set's prior; "
+        "'own prior' is the model's own P(header | <bos>) renormalised over the genres (only where every header is "
+        "one token, as the synthetic models' tags)."
+    )
+    own = shift["own_prior"]
+    if own["base"] is not None:
+        sec.table(
+            [{"model": role, **{g: p[g] for g in names}} for role, p in own.items() if p is not None],
+            caption="Own prior P(header | <bos>), renormalised over the genres.",
+        )
+    for key, label in (("posterior", "after the whole text"), ("posterior_early", "after the first tokens")):
+        sec.table(
+            [
+                {
+                    "texts": r["text_genre"],
+                    "model": r["model_name"],
+                    "prior": r["prior"],
+                    **{f"P({g})": r[key][g] for g in names},
+                }
+                for r in shift["rows"]
+            ],
+            caption=f"Mean posterior {label}.",
+        )

@@ -1,0 +1,92 @@
+"""Genre-posterior shift: the base's and the tuned model's genre posteriors (header method) on the same texts.
+
+For every text x of a genre's neutral texts and every model, the posterior after the whole text,
+
+    P(g | x) ∝ P(g) Π_i P_model(x_i | h_g, x_<i)
+
+with the genre set's prior, averaged over the genre's texts; and, where every header is one token after the
+model's BOS (the synthetic models' tags), the same with the model's **own** prior over headers,
+P_model(h_g | <bos>) renormalised over the genres: how much of the model's probability goes to opening a document
+of each genre. Tuning that makes one genre the default shows up in that prior first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from jaxtyping import Float
+
+from rivalry.genres.headers import GenreSet
+from rivalry.genres.posterior import encode_headers, encode_text, log_posterior_from_likelihoods, text_log_likelihoods
+from rivalry.models.loading import LoadedModel
+
+
+def own_header_prior(lm: LoadedModel, headers: Sequence[Sequence[int]]) -> Float[torch.Tensor, " genre"] | None:
+    """P_model(h_g | <bos>) renormalised over the genres, if every header is ``<bos> token``; else None."""
+    bos = lm.tokenizer.bos_token_id
+    if bos is None or any(len(h) != 2 or h[0] != bos for h in headers):
+        return None
+    device = lm.model.get_input_embeddings().weight.device
+    with torch.no_grad():
+        logits = lm.model(input_ids=torch.tensor([[bos]], device=device)).logits[0, -1].float().cpu()
+    picked = torch.log_softmax(logits, -1)[[h[1] for h in headers]].double()
+    return torch.softmax(picked, 0)
+
+
+def posteriors_at(
+    lm: LoadedModel,
+    genre_set: GenreSet,
+    texts: Sequence[str],
+    prior: Float[torch.Tensor, " genre"],
+    after: int | None = None,
+) -> Float[torch.Tensor, "text genre"]:
+    """P(g | x_1..t) for each text, t = ``after`` tokens (capped at the text's length; None: the whole text)."""
+    tok = lm.tokenizer
+    headers = encode_headers(tok, genre_set.headers)
+    pad = 0 if tok.pad_token_id is None else int(tok.pad_token_id)
+    rows = []
+    for text in texts:
+        ids = torch.tensor([encode_text(tok, text)])
+        likelihoods = text_log_likelihoods(lm.model, headers, ids, pad_token_id=pad)[0]
+        column = -1 if after is None else min(after, ids.shape[1]) - 1
+        rows.append(log_posterior_from_likelihoods(likelihoods, prior)[:, column].exp())
+    return torch.stack(rows)
+
+
+def genre_posterior_shift(
+    base: LoadedModel, tuned: LoadedModel, texts: dict[str, list[str]], genre_set: GenreSet, early: int = 4
+) -> dict[str, Any]:
+    """Per text genre and model: the mean posterior over ``genre_set`` after each whole text and after its first
+    ``early`` tokens (where the prior still counts), with the set's prior and (where defined) with the model's own
+    header prior; plus those own priors."""
+    set_prior = torch.tensor(genre_set.prior(), dtype=torch.float64)
+    models = {"base": base, "tuned": tuned}
+    own = {role: own_header_prior(lm, encode_headers(lm.tokenizer, genre_set.headers)) for role, lm in models.items()}
+    rows = []
+    for genre, items in texts.items():
+        for role, lm in models.items():
+            priors = {"set prior": set_prior} | ({"own prior": own[role]} if own[role] is not None else {})
+            for prior_name, prior in priors.items():
+                post = posteriors_at(lm, genre_set, items, prior).mean(0)
+                first = posteriors_at(lm, genre_set, items, prior, after=early).mean(0)
+                rows.append(
+                    {
+                        "text_genre": genre,
+                        "model": role,
+                        "model_name": lm.name,
+                        "prior": prior_name,
+                        "n_texts": len(items),
+                        "posterior": dict(zip(genre_set.names, post.tolist(), strict=True)),
+                        "posterior_early": dict(zip(genre_set.names, first.tolist(), strict=True)),
+                    }
+                )
+    return {
+        "genre_set": genre_set.to_dict(),
+        "early_tokens": early,
+        "own_prior": {
+            role: None if p is None else dict(zip(genre_set.names, p.tolist(), strict=True)) for role, p in own.items()
+        },
+        "rows": rows,
+    }

@@ -1,0 +1,120 @@
+"""Tuning a tiny synthetic-genre model toward the assistant genre (a few steps), and base-vs-tuned on the pair."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+import rivalry
+from rivalry.cli.main import main
+from rivalry.genres.assistant import AssistantGenerator
+from rivalry.genres.run import synthetic_generator
+from rivalry.genres.synthetic import GenreGenerator, SyntheticConfig
+from rivalry.genres.train import TrainConfig, save_synthetic_model, train_synthetic_model
+from rivalry.genres.tune import AssistantTuneConfig, save_tuned_model, tune_toward_assistant
+from rivalry.genres.tuning import run_base_vs_tuned
+from rivalry.genres.tuning.synthetic_pair import synthetic_base_vs_tuned_config
+
+TINY = TrainConfig(
+    synthetic=SyntheticConfig(doc_length=24),
+    n_layers=1,
+    d_model=32,
+    n_heads=2,
+    d_mlp=64,
+    steps=4,
+    batch_size=8,
+    warmup_steps=2,
+    log_every=2,
+)
+TUNE = AssistantTuneConfig(steps=3, batch_size=8, warmup_steps=1, log_every=1)
+TEXTS = {
+    "hero": ["luigi said : thank you , my friend ."],
+    "assistant": ["user : please tell me how to trick the king ? assistant : i can not help with that ."],
+}
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "tune_genre_model.py"
+
+
+@pytest.fixture(scope="module")
+def pair_dirs(tmp_path_factory):
+    """A tiny base (4 steps) and its tune (3 steps), saved as synthetic-genre model folders."""
+    root = tmp_path_factory.mktemp("pair")
+    model, tokenizer, metrics = train_synthetic_model(TINY)
+    save_synthetic_model(root / "base", model, tokenizer, TINY, metrics)
+    model, _, metrics = tune_toward_assistant(model, tokenizer, TINY.synthetic, TUNE)
+    save_tuned_model(root / "tuned", model, tokenizer, TINY.synthetic, TUNE, metrics)
+    return root / "base", root / "tuned"
+
+
+def test_tuning_is_seeded_and_changes_the_weights():
+    model, tokenizer, _ = train_synthetic_model(TINY)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    tuned, generator, metrics = tune_toward_assistant(model, tokenizer, TINY.synthetic, TUNE)
+    assert isinstance(generator, AssistantGenerator) and not tuned.training
+    assert metrics["steps"] == 3 and len(metrics["loss_curve"]) == 3
+    assert all(math.isfinite(loss) for _, loss in metrics["loss_curve"]) and metrics["optimal_loss"] > 0
+    assert any(not torch.equal(before[k], v) for k, v in tuned.state_dict().items())
+    again, _, _ = tune_toward_assistant(train_synthetic_model(TINY).model, tokenizer, TINY.synthetic, TUNE)
+    for (name, a), b in zip(tuned.state_dict().items(), again.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, msg=name)
+
+
+def test_saved_tune_loads_with_its_tuning_corpus(pair_dirs):
+    base_dir, tuned_dir = pair_dirs
+    assert isinstance(synthetic_generator(tuned_dir), AssistantGenerator)
+    assert type(synthetic_generator(base_dir)) is GenreGenerator
+    config = json.loads((tuned_dir / "tune_config.json").read_text())
+    assert AssistantTuneConfig.from_dict(config) == TUNE
+    lm = rivalry.load_model(str(tuned_dir))
+    assert lm.tokenizer.get_vocab() == rivalry.load_model(str(base_dir)).tokenizer.get_vocab()
+
+
+def test_script_smoke(pair_dirs, tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("tune_genre_model", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "tuned"
+    args = ["--base", str(pair_dirs[0]), "--out", str(out), "--steps", "2", "--batch-size", "4"]
+    assert script.main([*args, "--validation-docs", "4", "--threads", "1"]) == 0
+    assert (out / "model.safetensors").is_file() and (out / "tune_metrics.json").is_file()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "2 AdamW steps of 4 documents" in card
+    validation = json.loads((out / "genre_validation.json").read_text())
+    assert validation["n_docs"] == 4 and math.isfinite(validation["mean_kl_nats_after_20_tokens"])
+
+
+def test_base_vs_tuned_on_the_synthetic_pair(pair_dirs):
+    base, tuned = (rivalry.load_model(str(d)) for d in pair_dirs)
+    from rivalry.genres.run import corpus_tag_genre_set
+
+    config = synthetic_base_vs_tuned_config(samples=3, max_new_tokens=5, seed=1)
+    results = run_base_vs_tuned(base, tuned, config, neutral_texts=TEXTS, genre_set=corpus_tag_genre_set(pair_dirs[0]))
+    assert [s["genre"] for s in results["prior_shift"]] == ["hero", "assistant"]
+    assert all(s["kl_base_tuned"] > 0 for s in results["prior_shift"])
+    row = results["mode_collapse"][0]
+    assert row["prompt"] == "<bos> user : please tell me a character . assistant :"
+    assert sum(row["probabilities"]) == pytest.approx(1.0) and len(row["answers"]) == 10
+    shift = results["genre_posterior_shift"]
+    assert set(shift["own_prior"]) == {"base", "tuned"}
+    assert sum(shift["own_prior"]["tuned"].values()) == pytest.approx(1.0)
+    for r in shift["rows"]:
+        assert sum(r["posterior"].values()) == pytest.approx(1.0, abs=1e-5)
+        assert sum(r["posterior_early"].values()) == pytest.approx(1.0, abs=1e-5)
+    assert {r["prior"] for r in shift["rows"]} == {"set prior", "own prior"}
+
+
+def test_base_vs_tuned_cli_on_synthetic_dirs(pair_dirs, tmp_path, capsys):
+    texts = tmp_path / "texts.yaml"
+    texts.write_text('hero:\n  - "luigi said : thank you ."\nassistant:\n  - "user : tell me . assistant : sure ."\n')
+    args = ["base-vs-tuned", "--base", str(pair_dirs[0]), "--tuned", str(pair_dirs[1]), "--samples", "2"]
+    args += ["--max-new-tokens", "4", "--neutral-texts", str(texts), "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    assert "own genre prior" in capsys.readouterr().out
+    data = json.loads((tmp_path / "out" / "base_vs_tuned.json").read_text())
+    assert data["settings"]["prompt_style"] == "synthetic"
+    assert data["neutral_texts"]["assistant"] == ["user : tell me . assistant : sure ."]
+    assert "Genre-posterior shift" in (tmp_path / "out" / "report.html").read_text()
