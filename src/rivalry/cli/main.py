@@ -15,6 +15,7 @@ from rivalry.cli import (
     forbidden_facts_cmd,
     genres_cmd,
     heads_cmd,
+    tug_of_war_cmd,
     tune_cmd,
     tune_eval_cmd,
 )
@@ -29,6 +30,7 @@ COMMANDS = (
     attack_cmd,
     genres_cmd,
     base_vs_tuned_cmd,
+    tug_of_war_cmd,
 )
 
 
