@@ -75,6 +75,7 @@ def test_run_and_write_on_chat_models(chat_pair, tmp_path):
     for row in results["rows"]:
         assert 0.0 <= row["p_refusal"] <= 1.0 and 0.0 <= row["p_refusal_per_token"] <= 1.0
         odds = row["log_p_refusal"] - row["log_p_in_genre"]
+        assert row["log_odds_refusal"] == pytest.approx(odds)
         assert row["p_refusal"] == pytest.approx(1 / (1 + math.exp(-odds)))
         assert sum(row["posterior_at_decision"].values()) == pytest.approx(1.0, abs=1e-5)
     prefill = [r for r in results["rows"] if r["framing"] == "story-prefill"][0]
@@ -127,7 +128,7 @@ def test_cli_synthetic_default_set(tmp_path, capsys):
     out = tmp_path / "tow"
     args = ["tug-of-war", "--base", "synthetic-genres", "--tuned", "synthetic-genres-assistant", "--out", str(out)]
     assert main(args) == 0
-    assert "synthetic-genres-assistant, plain: P(refusal)" in capsys.readouterr().out
+    assert "synthetic-genres-assistant, plain: log-odds of refusal" in capsys.readouterr().out
     data = json.loads((out / "tug_of_war.json").read_text())
     assert data["request_set"] == "synthetic"
     assert [g["name"] for g in data["genre_set"]["genres"]] == ["hero", "twin", "encyclopedia", "dialogue"]

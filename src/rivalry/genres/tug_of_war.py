@@ -12,7 +12,8 @@ the refusal r and the in-genre continuation s, and
 
     P(refusal) = P(r) / (P(r) + P(s)) = sigmoid(log P(r) − log P(s))
 
-(also reported per token, from the mean log-probabilities, since the two strings differ in length). At the
+(also the log-odds log P(r) − log P(s) itself, and P(refusal) per token, from the mean log-probabilities, since the
+two strings may differ in length). At the
 decision point (the end of the prompt) the genre posterior by the header method
 (:func:`~rivalry.genres.posterior.genre_posterior`) tells which genre the model thinks it is in.
 
@@ -191,6 +192,7 @@ def run_tug_of_war(models: dict[str, LoadedModel], requests: RequestSet, genre_s
                         "log_p_in_genre": lp_genre,
                         "refusal_tokens": len(refusal_ids),
                         "in_genre_tokens": len(genre_ids),
+                        "log_odds_refusal": lp_refusal - lp_genre,
                         "p_refusal": _sigmoid(lp_refusal - lp_genre),
                         "p_refusal_per_token": _sigmoid(per_token),
                         "unknown_tokens": sum(1 for i in prompt_ids + refusal_ids + genre_ids if i == tok.unk_token_id),
@@ -208,7 +210,8 @@ def run_tug_of_war(models: dict[str, LoadedModel], requests: RequestSet, genre_s
 
 
 def framing_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean P(refusal) (both ways) and mean posterior per model and framing, over the requests."""
+    """Mean log-odds of the refusal, mean P(refusal) (both ways) and mean posterior per model and framing, over the
+    requests."""
     out = []
     keys = dict.fromkeys((r["model"], r["framing"]) for r in rows)
     for model, framing in keys:
@@ -220,6 +223,7 @@ def framing_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "model_name": mine[0]["model_name"],
                 "framing": framing,
                 "n_requests": len(mine),
+                "log_odds_refusal": sum(r["log_odds_refusal"] for r in mine) / len(mine),
                 "p_refusal": sum(r["p_refusal"] for r in mine) / len(mine),
                 "p_refusal_per_token": sum(r["p_refusal_per_token"] for r in mine) / len(mine),
                 "posterior_at_decision": {
@@ -246,13 +250,15 @@ def write_tug_of_war(results: dict[str, Any], out_dir: str | Path) -> Path:
     with (out / "tug_of_war.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["model", "request", "framing", "log_p_refusal", "log_p_in_genre", "p_refusal", "p_refusal_per_token"]
+            ["model", "request", "framing", "log_p_refusal", "log_p_in_genre", "log_odds_refusal", "p_refusal"]
+            + ["p_refusal_per_token"]
             + [f"posterior_{g['name']}" for g in genres]
         )
         for r in results["rows"]:
             writer.writerow(
                 [r["model_name"], r["request"], r["framing"]]
-                + [f"{r[k]:.6g}" for k in ("log_p_refusal", "log_p_in_genre", "p_refusal", "p_refusal_per_token")]
+                + [f"{r[k]:.6g}" for k in ("log_p_refusal", "log_p_in_genre", "log_odds_refusal", "p_refusal")]
+                + [f"{r['p_refusal_per_token']:.6g}"]
                 + [f"{r['posterior_at_decision'][g['name']]:.6g}" for g in genres]
             )
     write_page(build_tug_of_war_page(results), out / "report.html")

@@ -16,7 +16,8 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
         post = row["posterior_at_decision"]
         top = max(post, key=post.get)
         lines.append(
-            f"{row['model_name']}, {row['framing']}: P(refusal) {row['p_refusal']:.3f} (per token "
+            f"{row['model_name']}, {row['framing']}: log-odds of refusal {row['log_odds_refusal']:+.2f}, "
+            f"P(refusal) {row['p_refusal']:.3f} (per token "
             f"{row['p_refusal_per_token']:.3f}) over {row['n_requests']} requests; at the decision the model reads "
             f"'{top}' ({post[top]:.2f})."
         )
@@ -64,7 +65,8 @@ def build_tug_of_war_page(results: dict[str, Any]) -> Page:
     sec = page.section("Refusal against the framing's genre")
     sec.text(
         "For each request and framing, the refusal r and the in-genre continuation s are scored by the model's own "
-        "likelihood, log P(c | prompt) = Σ_j log P(c_j | prompt, c_<j); P(refusal) = sigmoid(log P(r) − log P(s)). "
+        "likelihood, log P(c | prompt) = Σ_j log P(c_j | prompt, c_<j); log-odds = log P(r) − log P(s) and "
+        "P(refusal) = sigmoid(log-odds). "
         "'per token' uses the mean log-probabilities instead (the strings differ in length)."
     )
     sec.plot(refusal_figure(results))
@@ -76,6 +78,7 @@ def build_tug_of_war_page(results: dict[str, Any]) -> Page:
                 "framing": r["framing"],
                 "log P(refusal)": r["log_p_refusal"],
                 "log P(in-genre)": r["log_p_in_genre"],
+                "log-odds": r["log_odds_refusal"],
                 "P(refusal)": r["p_refusal"],
                 "P(refusal), per token": r["p_refusal_per_token"],
                 **{f"P({g} | prompt)": p for g, p in r["posterior_at_decision"].items()},

@@ -35,23 +35,29 @@ def own_header_prior(lm: LoadedModel, headers: Sequence[Sequence[int]]) -> Float
     return torch.softmax(picked, 0)
 
 
+def header_likelihoods(
+    lm: LoadedModel, genre_set: GenreSet, texts: Sequence[str]
+) -> list[Float[torch.Tensor, "genre seq"]]:
+    """log P(x_t | h_g, x_<t) of every text (one batched pass over the genres per text)."""
+    tok = lm.tokenizer
+    headers = encode_headers(tok, genre_set.headers)
+    pad = 0 if tok.pad_token_id is None else int(tok.pad_token_id)
+    return [
+        text_log_likelihoods(lm.model, headers, torch.tensor([encode_text(tok, text)]), pad_token_id=pad)[0]
+        for text in texts
+    ]
+
+
 def posteriors_at(
-    lm: LoadedModel,
-    genre_set: GenreSet,
-    texts: Sequence[str],
+    likelihoods: Sequence[Float[torch.Tensor, "genre seq"]],
     prior: Float[torch.Tensor, " genre"],
     after: int | None = None,
 ) -> Float[torch.Tensor, "text genre"]:
     """P(g | x_1..t) for each text, t = ``after`` tokens (capped at the text's length; None: the whole text)."""
-    tok = lm.tokenizer
-    headers = encode_headers(tok, genre_set.headers)
-    pad = 0 if tok.pad_token_id is None else int(tok.pad_token_id)
     rows = []
-    for text in texts:
-        ids = torch.tensor([encode_text(tok, text)])
-        likelihoods = text_log_likelihoods(lm.model, headers, ids, pad_token_id=pad)[0]
-        column = -1 if after is None else min(after, ids.shape[1]) - 1
-        rows.append(log_posterior_from_likelihoods(likelihoods, prior)[:, column].exp())
+    for lik in likelihoods:
+        column = -1 if after is None else min(after, lik.shape[-1]) - 1
+        rows.append(log_posterior_from_likelihoods(lik, prior)[:, column].exp())
     return torch.stack(rows)
 
 
@@ -68,9 +74,10 @@ def genre_posterior_shift(
     for genre, items in texts.items():
         for role, lm in models.items():
             priors = {"set prior": set_prior} | ({"own prior": own[role]} if own[role] is not None else {})
+            likelihoods = header_likelihoods(lm, genre_set, items)
             for prior_name, prior in priors.items():
-                post = posteriors_at(lm, genre_set, items, prior).mean(0)
-                first = posteriors_at(lm, genre_set, items, prior, after=early).mean(0)
+                post = posteriors_at(likelihoods, prior).mean(0)
+                first = posteriors_at(likelihoods, prior, after=early).mean(0)
                 rows.append(
                     {
                         "text_genre": genre,
