@@ -5,6 +5,10 @@
 - ``hmm``, ``synthetic``: a corpus of HMM genres whose exact posterior is known (ground truth).
 - ``baseline``: naive Bayes on unigrams.
 - ``tokenizer``, ``train``, ``validation``: a tiny Llama trained on the corpus, and its check against the truth.
+- ``assistant``, ``tune``: the assistant genre (user/assistant turns with a refusal trope) and the fine-tune of the
+  synthetic model toward it (``synthetic-genres-assistant``).
+- ``tuning``: base vs tuned (prior shift, mode collapse, diversity, genre-posterior shift).
+- ``tug_of_war``: refusal against the framing's genre for refusable requests, plain and in fiction.
 """
 
 from rivalry.genres.baseline import NaiveBayesGenres

@@ -10,6 +10,8 @@ from .measures import (
     prior_shift,
     sample_continuations,
 )
+from .posterior_shift import genre_posterior_shift
+from .synthetic_pair import synthetic_base_vs_tuned_config, synthetic_neutral_texts
 
 __all__ = [
     "AnswerDistribution",
@@ -18,9 +20,12 @@ __all__ = [
     "answer_distribution",
     "expectation_adjusted_distinct",
     "expected_distinct",
+    "genre_posterior_shift",
     "load_neutral_texts",
     "prior_shift",
     "run_base_vs_tuned",
     "sample_continuations",
+    "synthetic_base_vs_tuned_config",
+    "synthetic_neutral_texts",
     "write_base_vs_tuned",
 ]
