@@ -79,7 +79,7 @@ def test_script_smoke(pair_dirs, tmp_path, capsys):
     spec.loader.exec_module(script)
     out = tmp_path / "tuned"
     args = ["--base", str(pair_dirs[0]), "--out", str(out), "--steps", "2", "--batch-size", "4"]
-    assert script.main([*args, "--validation-docs", "4", "--threads", "1"]) == 0
+    assert script.main([*args, "--validation-docs", "4"]) == 0
     assert (out / "model.safetensors").is_file() and (out / "tune_metrics.json").is_file()
     card = (out / "MODEL_CARD.md").read_text()
     assert "2 AdamW steps of 4 documents" in card
