@@ -104,6 +104,10 @@ def test_shipped_request_sets_load():
     for name in ("smollm2", "synthetic"):
         requests = load_request_set(name)
         assert requests.requests and all(r.framings for r in requests.requests)
+    smollm2 = load_request_set("smollm2")
+    assert builtin_genre_set(smollm2.genre_set).name == "assistant-vs-fiction"
+    framings = {tuple(f.name for f in r.framings) for r in smollm2.requests}
+    assert len(smollm2.requests) >= 8 and framings == {("plain", "story-request", "story-prefill")}
     words = set(rivalry.genres.GenreGenerator().words)
     for request in load_request_set("synthetic").requests:
         for framing in request.framings:

@@ -16,6 +16,13 @@ def test_shipped_luigi_wario_set():
     assert sum(genres.prior()) == pytest.approx(1.0)
 
 
+def test_shipped_assistant_vs_fiction_set():
+    genres = builtin_genre_set("assistant-vs-fiction")
+    assert genres.names == ["assistant", "storyteller", "story", "encyclopedia"]
+    assert all(h.startswith("The following is ") and h.endswith("\n\n") for h in genres.headers)
+    assert genres.prior() == pytest.approx([0.25] * 4)
+
+
 def test_priors_are_normalised_and_default_to_uniform(tmp_path):
     path = tmp_path / "g.yaml"
     path.write_text("genres:\n  - {name: a, header: A, prior: 3}\n  - {name: b, header: B, prior: 1}\n")
