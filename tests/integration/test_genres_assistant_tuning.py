@@ -9,28 +9,19 @@ from pathlib import Path
 
 import pytest
 import torch
+from genre_fixtures import TINY_TRAIN
 
 import rivalry
 from rivalry.cli.main import main
 from rivalry.genres.assistant import AssistantGenerator
 from rivalry.genres.run import synthetic_generator
-from rivalry.genres.synthetic import GenreGenerator, SyntheticConfig
-from rivalry.genres.train import TrainConfig, save_synthetic_model, train_synthetic_model
+from rivalry.genres.synthetic import GenreGenerator
+from rivalry.genres.train import save_synthetic_model, train_synthetic_model
 from rivalry.genres.tune import AssistantTuneConfig, save_tuned_model, tune_toward_assistant
 from rivalry.genres.tuning import run_base_vs_tuned
 from rivalry.genres.tuning.synthetic_pair import synthetic_base_vs_tuned_config
 
-TINY = TrainConfig(
-    synthetic=SyntheticConfig(doc_length=24),
-    n_layers=1,
-    d_model=32,
-    n_heads=2,
-    d_mlp=64,
-    steps=4,
-    batch_size=8,
-    warmup_steps=2,
-    log_every=2,
-)
+TINY = TINY_TRAIN
 TUNE = AssistantTuneConfig(steps=3, batch_size=8, warmup_steps=1, log_every=1)
 TEXTS = {
     "hero": ["luigi said : thank you , my friend ."],

@@ -5,22 +5,13 @@ from __future__ import annotations
 import math
 
 import torch
+from genre_fixtures import TINY_TRAIN
 
-from rivalry.genres.synthetic import GenreGenerator, SyntheticConfig
-from rivalry.genres.train import TrainConfig, load_synthetic_model, save_synthetic_model, train_synthetic_model
+from rivalry.genres.synthetic import GenreGenerator
+from rivalry.genres.train import load_synthetic_model, save_synthetic_model, train_synthetic_model
 from rivalry.genres.validation import validate
 
-TINY = TrainConfig(
-    synthetic=SyntheticConfig(doc_length=24),
-    n_layers=1,
-    d_model=32,
-    n_heads=2,
-    d_mlp=64,
-    steps=4,
-    batch_size=8,
-    warmup_steps=2,
-    log_every=2,
-)
+TINY = TINY_TRAIN
 
 KEYS = (
     "mean_kl_nats_after_20_tokens",
