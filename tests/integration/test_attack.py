@@ -88,8 +88,10 @@ def test_attack_effects_reproduce_with_plain_transformers(chat_lm, tmp_path):
         assert float(measured[row["insertion"]].rstrip(")").split(" / ")[1]) == pytest.approx(
             float(row["effect_log10"]), abs=0.01
         )
+    assert [h["site"] for h in saved["head_statistics"]] == saved["heads"]
+    assert all(0.0 <= h["mass_competing"] <= 1.0 for h in saved["head_statistics"])
     html = build_attack_report(tmp_path).read_text()
-    assert "Predicted vs measured" in html and "answer ranked first" in html
+    assert "Predicted vs measured" in html and "answer ranked first" in html and "The heads" in html
 
 
 def test_word_checks_and_ranks():

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 from torch import Tensor
+from transformers import PreTrainedTokenizerBase
 
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
@@ -92,6 +93,35 @@ def measure_heads(
     return HeadMeasures(mass_c, mass_nc, ov, ov_scores, suppressor_scores(mass_c.mean(0), ov_scores))
 
 
+def head_statistics(
+    measures: HeadMeasures, sites: Sequence[Site], tokenizer: PreTrainedTokenizerBase, n_tokens: int = 8
+) -> list[dict[str, Any]]:
+    """Per head of ``sites``: attention mass on the forbidden word, OV suppression score, and the answer tokens it
+    down-weights most and least when attending to them."""
+    index = {site: i for i, site in enumerate(measures.ov.sites)}
+
+    def decoded(pairs: list[tuple[int, float]]) -> list[dict[str, Any]]:
+        return [{"token": tokenizer.decode([t]), "self_effect": e} for t, e in pairs]
+
+    stats = []
+    for site in sites:
+        layer, head = site.layer, site.head
+        stats.append(
+            {
+                "layer": layer,
+                "head": head,
+                "site": site.label,
+                "mass_competing": float(measures.mass_competing[:, layer, head].mean()),
+                "mass_nc_irrelevant": float(measures.mass_nc_irrelevant[:, layer, head].mean()),
+                "ov_suppression": float(measures.ov_scores[layer, head]),
+                "suppressor_score": float(measures.scores[layer, head]),
+                "down_weighted_most": decoded(measures.ov.extreme_tokens(index[site], n_tokens, lowest=True)),
+                "down_weighted_least": decoded(measures.ov.extreme_tokens(index[site], n_tokens, lowest=False)),
+            }
+        )
+    return stats
+
+
 def run_heads(lm: object, config: HeadsConfig, out_dir: Path) -> dict[str, Any]:
     """Measure every head, pick the top ones, write ``heads.json`` and ``heads.csv``; returns the results."""
     anatomy = Anatomy.of(lm)
@@ -103,10 +133,9 @@ def run_heads(lm: object, config: HeadsConfig, out_dir: Path) -> dict[str, Any]:
     prompts = [build_fact_prompts(tokenizer, f, words) for f in facts]
     tokens = answer_token_subset(tokenizer, all_facts, vocab)
     measures = measure_heads(lm, prompts, tokens, config.batch_size)
-    mass_c, mass_nc, ov, ov_scores, scores = (
+    mass_c, mass_nc, ov_scores, scores = (
         measures.mass_competing,
         measures.mass_nc_irrelevant,
-        measures.ov,
         measures.ov_scores,
         measures.scores,
     )
@@ -114,34 +143,9 @@ def run_heads(lm: object, config: HeadsConfig, out_dir: Path) -> dict[str, Any]:
     selected = torch.zeros_like(scores, dtype=torch.bool)
     for site in chosen:
         selected[site.layer, site.head] = True
-    index = {site: i for i, site in enumerate(ov.sites)}
-    rows = [
-        {
-            "layer": layer,
-            "head": head,
-            "site": Site(layer, "head", head).label,
-            "mass_competing": float(mass_c[:, layer, head].mean()),
-            "mass_nc_irrelevant": float(mass_nc[:, layer, head].mean()),
-            "ov_suppression": float(ov_scores[layer, head]),
-            "suppressor_score": float(scores[layer, head]),
-        }
-        for layer in range(anatomy.n_layers)
-        for head in range(anatomy.n_heads)
-    ]
-
-    def decoded(pairs: list[tuple[int, float]]) -> list[dict[str, Any]]:
-        return [{"token": tokenizer.decode([t]), "self_effect": e} for t, e in pairs]
-
-    top = []
-    for site in chosen:
-        i = index[site]
-        top.append(
-            {
-                **rows[site.layer * anatomy.n_heads + site.head],
-                "down_weighted_most": decoded(ov.extreme_tokens(i, 8, lowest=True)),
-                "down_weighted_least": decoded(ov.extreme_tokens(i, 8, lowest=False)),
-            }
-        )
+    every_head = [Site(layer, "head", head) for layer in range(anatomy.n_layers) for head in range(anatomy.n_heads)]
+    rows = [{c: stat[c] for c in HEAD_COLUMNS} for stat in head_statistics(measures, every_head, tokenizer, 0)]
+    top = head_statistics(measures, chosen, tokenizer)
     results = {
         "model": config.model,
         "settings": asdict(config),

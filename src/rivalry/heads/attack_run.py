@@ -26,7 +26,7 @@ from rivalry.errors import RivalryError
 from rivalry.facts.dataset import Fact, load_irrelevant_words
 from rivalry.forbidden.prompts import build_fact_prompts
 from rivalry.forbidden.store import write_atomically, write_json
-from rivalry.heads.analysis import measure_heads, usable_facts
+from rivalry.heads.analysis import head_statistics, measure_heads, usable_facts
 from rivalry.heads.attack import (
     ATTACK_TEMPLATES,
     BASELINE_TEMPLATE,
@@ -109,7 +109,7 @@ def run_attacks(lm: object, config: AttackConfig, out_dir: Path) -> dict[str, An
     keep = [i for i, p in enumerate(scored.p_answer) if p > config.min_clean_probability]
     if not keep:
         raise RivalryError(f"no fact's clean p(answer) exceeds {config.min_clean_probability}; lower it")
-    sites = _heads(lm, config, vocab, words)
+    sites, head_stats = _heads(lm, config, vocab, words)
     candidates = word_candidates(vocab)
     vectors = candidate_vectors(lm, sites, candidates)
     searches, fact_index = [], []
@@ -154,6 +154,7 @@ def run_attacks(lm: object, config: AttackConfig, out_dir: Path) -> dict[str, An
         "n_facts_total": len(facts),
         "n_facts_attacked": len(keep),
         "heads": [s.label for s in sites],
+        "head_statistics": head_stats,
         "n_candidates": int(candidates.shape[0]),
         "search": _search_summary(search_rows, checks, config.templates),
         "attacks": ranked,
@@ -167,13 +168,16 @@ def run_attacks(lm: object, config: AttackConfig, out_dir: Path) -> dict[str, An
     return results
 
 
-def _heads(lm, config: AttackConfig, vocab: VocabularyIndex, words) -> list[Site]:
-    if config.heads_from:
-        return heads_from_run(config.heads_from, config.n_heads)
+def _heads(lm, config: AttackConfig, vocab: VocabularyIndex, words) -> tuple[list[Site], list[dict[str, Any]]]:
+    """The heads (from ``heads_from``, else the best suppressors on the selection split) and their statistics."""
     facts = usable_facts(lm, config.selection_split, vocab)
     prompts = [build_fact_prompts(lm.tokenizer, f, words) for f in facts[: config.selection_facts]]
     measures = measure_heads(lm, prompts, answer_token_subset(lm.tokenizer, facts, vocab))
-    return top_heads(measures.scores, config.n_heads)
+    if config.heads_from:
+        sites = heads_from_run(config.heads_from, config.n_heads)
+    else:
+        sites = top_heads(measures.scores, config.n_heads)
+    return sites, head_statistics(measures, sites, lm.tokenizer, n_tokens=5)
 
 
 def _attention_check(lm, config: AttackConfig, fact: Fact, forbidden: str, sites, vectors) -> dict[str, Any]:

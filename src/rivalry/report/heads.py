@@ -81,6 +81,23 @@ def build_attack_report(out_dir: Path) -> Path:
     )
     if free:
         summary.text(f"Best answer-free attack ({free['attack']}): success rate {free['success_rate']:.0%}.")
+    if data.get("head_statistics"):
+        page.section("The heads").plot(_mass_figure(data["head_statistics"])).table(
+            [
+                {
+                    "head": h["site"],
+                    "mass competing": h["mass_competing"],
+                    "mass irrelevant": h["mass_nc_irrelevant"],
+                    "OV suppression": h["ov_suppression"],
+                    "down-weighted most": ", ".join(t["token"].strip() for t in h["down_weighted_most"]),
+                }
+                for h in data["head_statistics"]
+            ],
+            caption=f"Measured on {data['settings']['selection_facts']} facts of the "
+            f"{data['settings']['selection_split']} split: attention from the predicting position on the forbidden "
+            "word, when it is the answer (competing) and when it is irrelevant; OV suppression score on the answer "
+            "tokens (negative: the head lowers the logit of what it attends to).",
+        )
     search = data["search"]
     page.section("Vocabulary search").plot(
         _rank_figure(search["per_template"]),
@@ -103,6 +120,15 @@ def build_attack_report(out_dir: Path) -> Path:
         data["attacks"], caption="Ranked by success rate, then mean effect."
     )
     return write_page(page, out_dir / "report.html")
+
+
+def _mass_figure(heads: list[dict[str, Any]]) -> go.Figure:
+    figure = go.Figure()
+    labels = [h["site"] for h in heads]
+    figure.add_bar(name="forbidden word is the answer", x=labels, y=[h["mass_competing"] for h in heads])
+    figure.add_bar(name="forbidden word is irrelevant", x=labels, y=[h["mass_nc_irrelevant"] for h in heads])
+    figure.update_layout(barmode="group", yaxis={"title": "attention on the forbidden word"}, height=340)
+    return figure
 
 
 def _rank_figure(per_template: dict[str, dict[str, Any]]) -> go.Figure:
