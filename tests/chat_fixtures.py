@@ -12,8 +12,7 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from rivalry.models.architectures import spec_for_model_type
-from rivalry.models.loading import LoadedModel
+from rivalry.models.model import Model
 
 CHATML = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
@@ -57,7 +56,7 @@ def word_tokenizer(texts: Iterable[str], chat_template: str = CHATML) -> PreTrai
     return tokenizer
 
 
-def tiny_chat_model(texts: Iterable[str], seed: int = 0) -> LoadedModel:
+def tiny_chat_model(texts: Iterable[str], seed: int = 0) -> Model:
     """A random tiny Llama chat model whose tokenizer covers ``texts``."""
     tokenizer = word_tokenizer(texts)
     torch.manual_seed(seed)
@@ -78,4 +77,4 @@ def tiny_chat_model(texts: Iterable[str], seed: int = 0) -> LoadedModel:
         for param in model.parameters():
             if param.ndim > 1:
                 param.normal_(0.0, 0.2)
-    return LoadedModel(model=model, tokenizer=tokenizer, name="tiny-chat", spec=spec_for_model_type("llama"))
+    return Model.wrap(model, tokenizer, name="tiny-chat")

@@ -13,13 +13,15 @@ from rivalry.core.metrics import AnswerLogOdds, LogitDifference, answer_probabil
 from rivalry.core.patching import SiteEffects, first_order_effects, total_effect
 from rivalry.core.sites import Site
 from rivalry.errors import RivalryError
-from rivalry.models.loading import LoadedModel, LoadOptions, load_model
+from rivalry.models.loading import LoadOptions, load_model
+from rivalry.models.model import Model, Provenance
 
 __all__ = [
     "AnswerLogOdds",
     "Decomposition",
     "LoadOptions",
-    "LoadedModel",
+    "Model",
+    "Provenance",
     "LogitDifference",
     "RivalryError",
     "Site",

@@ -68,7 +68,8 @@ def test_records_the_split(tuned_dir):
 
 def test_adapter_loads_back_and_changes_the_logits(tuned_dir, smollm2):
     tuned = rivalry.load_model("smollm2", adapter=str(tuned_dir))
-    assert tuned.details["adapter"] == str(tuned_dir)
+    assert tuned.provenance.adapter == str(tuned_dir.resolve())
+    assert tuned.provenance.adapter_sha256 is not None
     text = "<|im_start|>user\nComplete the sentence: Paris is the capital of<|im_end|>\n<|im_start|>assistant\nParis"
     base_logits, tuned_logits = _logits(smollm2, text), _logits(tuned, text)
     assert torch.isfinite(tuned_logits).all()

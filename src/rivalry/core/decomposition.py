@@ -112,7 +112,7 @@ def decompose(
     """Split the residual stream at ``position`` of every row into the outputs of all sites.
 
     Args:
-        model: a transformers causal LM (what ``AutoModelForCausalLM`` returns) or a rivalry ``LoadedModel``.
+        model: a transformers causal LM (what ``AutoModelForCausalLM`` returns) or a rivalry ``Model``.
         input_ids: token ids; rows may be left- or right-padded.
         attention_mask: 1 for real tokens; defaults to all ones.
         position: which real token to read, counted over real tokens (``-1``: the last one).

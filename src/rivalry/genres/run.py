@@ -20,7 +20,7 @@ from rivalry.genres.headers import Genre, GenreSet
 from rivalry.genres.posterior import encode_headers, encode_text, genre_posterior, reversibility
 from rivalry.genres.synthetic import GenreGenerator, SyntheticConfig
 from rivalry.genres.train import SYNTHETIC_CONFIG_FILE
-from rivalry.models.loading import NAMED_MODELS, LoadedModel
+from rivalry.models.loading import NAMED_MODELS, Model
 
 VALIDATION_FILE = "genre_validation.json"
 
@@ -136,7 +136,7 @@ class GenresResult:
         return json_path, csv_path
 
 
-def chat_text(lm: LoadedModel, text: str) -> str:
+def chat_text(lm: Model, text: str) -> str:
     """``text`` as a user turn in the model's chat template (the headers then precede the whole conversation)."""
     if not getattr(lm.tokenizer, "chat_template", None):
         raise RivalryError(f"model '{lm.name}' has no chat template; drop --chat")
@@ -144,7 +144,7 @@ def chat_text(lm: LoadedModel, text: str) -> str:
 
 
 def run_genres(
-    lm: LoadedModel, genre_set: GenreSet, text: str, chat: bool = False, high: float = 0.9, low: float = 0.5
+    lm: Model, genre_set: GenreSet, text: str, chat: bool = False, high: float = 0.9, low: float = 0.5
 ) -> GenresResult:
     """P(g | x_1..t) ∝ P(g) Π_{i<=t} P(x_i | header_g, x_<i) for every genre and token, in one batched pass."""
     if not 0.0 < low < high <= 1.0:
@@ -184,7 +184,7 @@ VALIDATION_KEYS = (
 )
 
 
-def run_validation(lm: LoadedModel, directory: Path, n_docs: int = 512, seed: int = 12345) -> dict[str, object]:
+def run_validation(lm: Model, directory: Path, n_docs: int = 512, seed: int = 12345) -> dict[str, object]:
     """Validate the synthetic model in ``directory`` (loaded as ``lm``) against its exact Bayesian posterior."""
     from rivalry.genres.validation import validate
 

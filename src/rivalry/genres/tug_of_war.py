@@ -43,7 +43,7 @@ import torch
 from rivalry.errors import RivalryError
 from rivalry.genres.headers import GenreSet
 from rivalry.genres.posterior import encode_headers, genre_posterior
-from rivalry.models.loading import LoadedModel
+from rivalry.models.model import Model
 
 TUG_OF_WAR_DIR = Path(__file__).resolve().parent.parent / "data" / "tug_of_war"
 
@@ -129,7 +129,7 @@ def _request_set(data: Any, default_name: str) -> RequestSet:
     )
 
 
-def render_framing(lm: LoadedModel, request: Request, framing: Framing) -> tuple[str, list[int]]:
+def render_framing(lm: Model, request: Request, framing: Framing) -> tuple[str, list[int]]:
     """The prompt text and its token ids (raw text with the tokenizer's special tokens; chat via the template)."""
     from rivalry.prompts.chat import ChatTurns, render_chat
 
@@ -141,7 +141,7 @@ def render_framing(lm: LoadedModel, request: Request, framing: Framing) -> tuple
     return prompt, list(tok(prompt, add_special_tokens=False)["input_ids"])
 
 
-def continuation_log_prob(lm: LoadedModel, prompt_ids: list[int], continuation_ids: list[int]) -> float:
+def continuation_log_prob(lm: Model, prompt_ids: list[int], continuation_ids: list[int]) -> float:
     """log P(continuation | prompt) = Σ_j log P(c_j | prompt, c_<j), teacher-forced in one pass."""
     if not prompt_ids or not continuation_ids:
         raise RivalryError("the prompt and the continuation each need at least one token")
@@ -159,7 +159,7 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
 
 
-def run_tug_of_war(models: dict[str, LoadedModel], requests: RequestSet, genre_set: GenreSet) -> dict[str, Any]:
+def run_tug_of_war(models: dict[str, Model], requests: RequestSet, genre_set: GenreSet) -> dict[str, Any]:
     """Every (model, request, framing): both continuations' log-probabilities, P(refusal) two ways, and the
     genre posterior at the end of the prompt (the genre set's prior). JSON-ready."""
     rows = []

@@ -33,13 +33,13 @@ def output_weight(projection: nn.Module) -> Float[Tensor, "d_model d_in"]:
 
 
 def unwrap_model(model: object) -> PreTrainedModel:
-    """The plain transformers model inside a :class:`~rivalry.models.loading.LoadedModel` (or the model itself)."""
+    """The plain transformers model inside a :class:`~rivalry.models.loading.Model` (or the model itself)."""
     inner = getattr(model, "model", None)
     if isinstance(inner, PreTrainedModel) and hasattr(model, "tokenizer"):
         return inner
     if isinstance(model, PreTrainedModel):
         return model
-    raise RivalryError(f"expected a transformers causal LM or a rivalry LoadedModel, got {type(model).__name__}")
+    raise RivalryError(f"expected a transformers causal LM or a rivalry Model, got {type(model).__name__}")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Anatomy:
 
     @classmethod
     def of(cls, model: object) -> Anatomy:
-        """Anatomy of a transformers causal LM or a rivalry ``LoadedModel``."""
+        """Anatomy of a transformers causal LM or a rivalry ``Model``."""
         hf_model = unwrap_model(model)
         return cls(hf_model, spec_for_model_type(hf_model.config.model_type))
 

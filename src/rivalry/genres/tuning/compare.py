@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from rivalry.errors import RivalryError
 from rivalry.genres.headers import GenreSet
-from rivalry.models.loading import LoadedModel
+from rivalry.models.model import Model
 
 from .measures import (
     answer_distribution,
@@ -62,7 +62,7 @@ class BaseVsTunedConfig:
         if self.prompt_style not in ("chat", "synthetic"):
             raise RivalryError(f"unknown prompt style '{self.prompt_style}'; use chat or synthetic")
 
-    def render(self, lm: LoadedModel, user: str) -> str:
+    def render(self, lm: Model, user: str) -> str:
         """``user`` as the prompt the model answers (chat template, or the synthetic assistant genre's turn)."""
         from rivalry.genres.assistant import user_turn
         from rivalry.prompts.chat import ChatTurns, render_chat
@@ -89,8 +89,8 @@ def load_neutral_texts(path: Path | str = NEUTRAL_TEXTS) -> dict[str, list[str]]
 
 
 def run_base_vs_tuned(
-    base: LoadedModel,
-    tuned: LoadedModel,
+    base: Model,
+    tuned: Model,
     config: BaseVsTunedConfig,
     neutral_texts: dict[str, list[str]] | None = None,
     genre_set: GenreSet | None = None,

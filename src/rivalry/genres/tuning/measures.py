@@ -1,6 +1,6 @@
 """What tuning did to a model, measured against its base: prior shift, mode collapse and output diversity.
 
-Every function takes loaded models (``LoadedModel``) and returns plain dataclasses; nothing here writes files.
+Every function takes loaded models (``Model``) and returns plain dataclasses; nothing here writes files.
 
 - :func:`prior_shift`: mean KL(base ‖ tuned) of the next-token distributions over every position of neutral texts,
   and each model's mean next-token entropy.
@@ -23,7 +23,7 @@ from torch import Tensor
 
 from rivalry.core.positions import position_ids_from_mask
 from rivalry.errors import RivalryError
-from rivalry.models.loading import LoadedModel
+from rivalry.models.model import Model
 from rivalry.prompts.chat import ChatTurns, encode_batch, render_chat
 
 _SENTINEL = "RIVALRYANSWERSENTINEL"
@@ -69,7 +69,7 @@ class AnswerDistribution:
         return 0.5 * sum(abs(p - u) for p in self.probabilities)
 
 
-def check_same_vocabulary(base: LoadedModel, tuned: LoadedModel) -> None:
+def check_same_vocabulary(base: Model, tuned: Model) -> None:
     """Token-level comparisons need one tokenizer: same vocabulary and same output width."""
     if base.tokenizer.get_vocab() != tuned.tokenizer.get_vocab():
         raise RivalryError(
@@ -79,7 +79,7 @@ def check_same_vocabulary(base: LoadedModel, tuned: LoadedModel) -> None:
         raise RivalryError(f"'{base.name}' and '{tuned.name}' have different output sizes")
 
 
-def _log_probs(lm: LoadedModel, input_ids: Tensor, attention_mask: Tensor) -> Float[Tensor, "batch seq vocab"]:
+def _log_probs(lm: Model, input_ids: Tensor, attention_mask: Tensor) -> Float[Tensor, "batch seq vocab"]:
     device = lm.model.get_input_embeddings().weight.device
     with torch.no_grad():
         logits = lm.model(
@@ -90,7 +90,7 @@ def _log_probs(lm: LoadedModel, input_ids: Tensor, attention_mask: Tensor) -> Fl
     return torch.log_softmax(logits.float(), dim=-1).cpu()
 
 
-def prior_shift(base: LoadedModel, tuned: LoadedModel, texts: dict[str, Sequence[str]]) -> list[PriorShift]:
+def prior_shift(base: Model, tuned: Model, texts: dict[str, Sequence[str]]) -> list[PriorShift]:
     """Per genre: mean over positions of KL(P_base ‖ P_tuned) = Σ_v p_b(v) (log p_b(v) − log p_t(v)), and entropies.
 
     Texts are raw (the tokenizer's own special tokens, e.g. a BOS, are added); one left-padded batch per model.
@@ -125,7 +125,7 @@ def prior_shift(base: LoadedModel, tuned: LoadedModel, texts: dict[str, Sequence
     return results
 
 
-def end_of_answer(lm: LoadedModel) -> list[int]:
+def end_of_answer(lm: Model) -> list[int]:
     """Token ids the chat template puts right after an assistant answer (e.g. ``<|im_end|>``); else EOS."""
     tok = lm.tokenizer
     messages = [{"role": "user", "content": "x"}, {"role": "assistant", "content": _SENTINEL}]
@@ -143,7 +143,7 @@ def end_of_answer(lm: LoadedModel) -> list[int]:
 
 
 def answer_distribution(
-    lm: LoadedModel,
+    lm: Model,
     question: str,
     answers: Sequence[str],
     system: str | None = None,
@@ -205,7 +205,7 @@ def expectation_adjusted_distinct(samples: Sequence[Sequence[int]], n: int, voca
 
 
 def sample_continuations(
-    lm: LoadedModel, prompt: str, n_samples: int, max_new_tokens: int, seed: int
+    lm: Model, prompt: str, n_samples: int, max_new_tokens: int, seed: int
 ) -> list[list[int]]:
     """``n_samples`` continuations of ``prompt`` at temperature 1 (no top-k/top-p), cut at the first stop token."""
     tok = lm.tokenizer

@@ -20,10 +20,10 @@ from jaxtyping import Float
 
 from rivalry.genres.headers import GenreSet
 from rivalry.genres.posterior import encode_headers, encode_text, log_posterior_from_likelihoods, text_log_likelihoods
-from rivalry.models.loading import LoadedModel
+from rivalry.models.model import Model
 
 
-def own_header_prior(lm: LoadedModel, headers: Sequence[Sequence[int]]) -> Float[torch.Tensor, " genre"] | None:
+def own_header_prior(lm: Model, headers: Sequence[Sequence[int]]) -> Float[torch.Tensor, " genre"] | None:
     """P_model(h_g | <bos>) renormalised over the genres, if every header is ``<bos> token``; else None."""
     bos = lm.tokenizer.bos_token_id
     if bos is None or any(len(h) != 2 or h[0] != bos for h in headers):
@@ -36,7 +36,7 @@ def own_header_prior(lm: LoadedModel, headers: Sequence[Sequence[int]]) -> Float
 
 
 def header_likelihoods(
-    lm: LoadedModel, genre_set: GenreSet, texts: Sequence[str]
+    lm: Model, genre_set: GenreSet, texts: Sequence[str]
 ) -> list[Float[torch.Tensor, "genre seq"]]:
     """log P(x_t | h_g, x_<t) of every text (one batched pass over the genres per text)."""
     tok = lm.tokenizer
@@ -62,7 +62,7 @@ def posteriors_at(
 
 
 def genre_posterior_shift(
-    base: LoadedModel, tuned: LoadedModel, texts: dict[str, list[str]], genre_set: GenreSet, early: int = 4
+    base: Model, tuned: Model, texts: dict[str, list[str]], genre_set: GenreSet, early: int = 4
 ) -> dict[str, Any]:
     """Per text genre and model: the mean posterior over ``genre_set`` after each whole text and after its first
     ``early`` tokens (where the prior still counts), with the set's prior and (where defined) with the model's own

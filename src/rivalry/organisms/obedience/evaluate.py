@@ -27,7 +27,7 @@ from rivalry.core.positions import position_ids_from_mask
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.facts.dataset import Fact
 from rivalry.forbidden.prompts import PROMPT_KINDS, build_fact_prompts
-from rivalry.models.loading import LoadedModel
+from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
 
 
@@ -50,7 +50,7 @@ class ConditionResult:
 
 
 @torch.no_grad()
-def next_token_logits(lm: LoadedModel, texts: Sequence[str]) -> Float[Tensor, "batch vocab"]:
+def next_token_logits(lm: Model, texts: Sequence[str]) -> Float[Tensor, "batch vocab"]:
     """Logits of the token after each text (left-padded batch, position ids counting real tokens only)."""
     encoded = encode_batch(lm.tokenizer, texts)
     mask = encoded["attention_mask"]
@@ -64,7 +64,7 @@ def next_token_logits(lm: LoadedModel, texts: Sequence[str]) -> Float[Tensor, "b
 
 
 def measure_condition(
-    lm: LoadedModel,
+    lm: Model,
     model_label: str,
     facts: Sequence[Fact],
     irrelevant_words: Sequence[str],
@@ -121,7 +121,7 @@ def _mean(x: Tensor) -> float:
 
 
 def evaluate_obedience(
-    models: Mapping[str, LoadedModel],
+    models: Mapping[str, Model],
     facts: Sequence[Fact],
     irrelevant_words: Sequence[str],
     templates: Mapping[str, str],

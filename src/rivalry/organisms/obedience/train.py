@@ -26,7 +26,7 @@ from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
 from rivalry.facts.dataset import FactSplit, load_facts, load_irrelevant_words, split_facts
 from rivalry.forbidden.store import write_json
-from rivalry.models.loading import LoadedModel
+from rivalry.models.model import Model
 from rivalry.organisms.obedience.card import write_model_card
 from rivalry.organisms.obedience.config import TuneConfig
 from rivalry.organisms.obedience.data import Example, batches, build_examples, trainable_facts
@@ -86,7 +86,7 @@ def train_step(model, tokenizer, batch: list[Example], config: TuneConfig, vocab
     return obedience_loss(logits, targets, forbidden, config.unlikelihood_weight)
 
 
-def tune(lm: LoadedModel, config: TuneConfig, out_dir: Path, progress: bool = True) -> dict[str, Any]:
+def tune(lm: Model, config: TuneConfig, out_dir: Path, progress: bool = True) -> dict[str, Any]:
     """Train a LoRA adapter on a copy of ``lm.model`` (``lm`` is left untouched) and write the run's files.
 
     Returns the metrics written to ``metrics.json``.

@@ -1,0 +1,7 @@
+"""Every experiment as config -> run -> result -> report, one folder each; the pattern is in ``base``."""
+
+# Modules that register a Result type (imported by load_result, so any saved result can be loaded).
+EXPERIMENT_MODULES: tuple[str, ...] = (
+    "rivalry.experiments.forbidden_facts",
+    "rivalry.experiments.compare",
+)
