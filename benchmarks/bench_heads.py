@@ -19,9 +19,9 @@ import rivalry
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.facts.dataset import load_facts, load_irrelevant_words
-from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE, build_fact_prompts
+from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, build_fact_prompts
 from rivalry.heads.attack import score_prompts
-from rivalry.heads.attack_run import word_candidates
+from rivalry.heads.attack_search import word_candidates
 from rivalry.heads.attention import forbidden_word_span
 from rivalry.heads.search import approx_slot_attention, candidate_keys, exact_slot_attention
 from rivalry.heads.suppression_search import candidate_vectors, slot_suppression

@@ -16,7 +16,7 @@ import torch
 import rivalry
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.facts import load_facts, load_irrelevant_words
-from rivalry.forbidden.prompts import build_fact_prompts
+from rivalry.experiments.forbidden_facts.prompts import build_fact_prompts
 from rivalry.prompts.chat import encode_batch
 
 PAIRS = 16

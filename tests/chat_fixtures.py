@@ -78,3 +78,35 @@ def tiny_chat_model(texts: Iterable[str], seed: int = 0) -> Model:
             if param.ndim > 1:
                 param.normal_(0.0, 0.2)
     return Model.wrap(model, tokenizer, name="tiny-chat")
+
+
+FORBIDDEN_FACTS = [
+    ("gg", "The Golden Gate Bridge is in the state of", "California", "Texas"),
+    ("paris", "Paris is the capital of", "France", "Spain"),
+    ("tokyo", "Tokyo is the capital of", "Japan", "China"),
+    ("yen", "The currency of Japan is the", "yen", "euro"),
+    ("nile", "The Nile flows through", "Egypt", "Kenya"),
+    ("rome", "Rome is the capital of", "Italy", "Greece"),
+    ("nyc", "The Empire State Building is in", "Manhattan", "Boston"),  # not in the vocabulary: several tokens
+]
+
+
+def write_facts_file(path, facts=FORBIDDEN_FACTS):
+    """A JSONL facts file of ``facts`` (fact_id, prompt, answer, wrong_answer)."""
+    import json
+
+    with open(path, "w") as file:
+        for fact_id, prompt, answer, wrong in facts:
+            file.write(json.dumps({"fact_id": fact_id, "prompt": prompt, "answer": answer, "wrong_answer": wrong}))
+            file.write("\n")
+    return path
+
+
+def forbidden_facts_chat_model(seed: int = 0) -> Model:
+    """A tiny chat model whose vocabulary covers the forbidden-facts prompts of FORBIDDEN_FACTS ("Manhattan" aside)."""
+    from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION
+    from rivalry.facts.dataset import load_irrelevant_words
+
+    texts = [PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, *load_irrelevant_words()]
+    texts += [" ".join(f[1:]).replace("Manhattan", "") for f in FORBIDDEN_FACTS]
+    return tiny_chat_model(texts, seed=seed)

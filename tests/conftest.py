@@ -32,3 +32,27 @@ def smollm2():
     import rivalry
 
     return rivalry.load_model("smollm2")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+@pytest.fixture(autouse=True)
+def _every_json_written_is_strict(request):
+    """After each test that used ``tmp_path``, every JSON file under it must parse strictly (no NaN/Infinity)."""
+    yield
+    if "tmp_path" not in request.fixturenames:
+        return
+    import json
+
+    root = request.getfixturevalue("tmp_path")
+    for path in root.rglob("*.json"):
+        if "shards" in path.parts and path.stat().st_size and not path.read_bytes().lstrip().startswith(b"{"):
+            continue  # a test that corrupts a shard on purpose
+        try:
+            json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError) as error:
+            if "shards" in path.parts:
+                continue  # corrupted on purpose by an integrity test
+            pytest.fail(f"{path} is not strict JSON: {error}")

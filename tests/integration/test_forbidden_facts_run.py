@@ -13,12 +13,16 @@ import pytest
 import torch
 from chat_fixtures import tiny_chat_model
 
+import rivalry
 from rivalry.cli.main import main
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
+from rivalry.experiments.forbidden_facts import ForbiddenFactsConfig, ForbiddenFactsResult
+from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION
 from rivalry.facts.dataset import load_irrelevant_words
-from rivalry.forbidden import ForbiddenFactsConfig, run_forbidden_facts
-from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION
+from rivalry.io.store import RunStore
+from rivalry.report.forbidden_facts import report
+from rivalry.report.page import render_page
 
 FACTS = [
     ("gg", "The Golden Gate Bridge is in the state of", "California", "Texas"),
@@ -52,76 +56,122 @@ def chat_lm():
 
 
 def _config(facts_file: Path, **changes) -> ForbiddenFactsConfig:
-    settings = dict(
-        model="tiny-chat", facts=str(facts_file), batch_size=2, min_nc_probability=0.0, joint_facts=3, joint_ks=(1, 5)
-    )
+    settings = dict(facts=str(facts_file), batch_size=2, min_nc_probability=0.0, joint_facts=3, joint_ks=(1, 5))
     settings.update(changes)
     return ForbiddenFactsConfig(**settings)
 
 
-def test_run_writes_consistent_outputs(chat_lm, facts_file, tmp_path):
-    out = tmp_path / "run"
-    results = run_forbidden_facts(chat_lm, _config(facts_file), out, progress=False)
-    assert results["n_facts_total"] == 7
-    assert results["n_facts_dropped"] == {"multi_token_answer": 1}
-    assert results["n_facts_kept"] == 6
-    sites = results["sites"]
-    assert len(sites) == 1 + 2 * 5
-    assert [s["effect_mean"] for s in sites] == sorted(s["effect_mean"] for s in sites)
-    assert set(results["k_for_fraction"]) == {"0.8", "0.9", "1.0"}
-    assert {c["k"] for c in results["joint_patching_check"]} >= {1, 5, len(sites)}
+def test_run_gives_a_consistent_typed_result(chat_lm, facts_file, tmp_path):
+    result = rivalry.forbidden_facts(chat_lm, _config(facts_file), progress=False)
+    assert result.n_facts_total == 7
+    assert result.n_facts_dropped == {"multi_token_answer": 1}
+    assert result.n_facts_kept == 6
+    assert len(result.sites) == 1 + 2 * 5
+    means = [s.effect_mean for s in result.sites]
+    assert means == sorted(means)
+    assert result.effects.shape == (6, len(result.sites))
+    assert [s.effect_mean for s in result.sites] == pytest.approx(
+        [float(result.effect_of(s.site).mean()) for s in result.sites]
+    )
+    assert set(result.k_for_fraction) == {0.8, 0.9, 1.0}
+    assert {c.k for c in result.joint_check} >= {1, 5, len(result.sites)}
+    assert result.mean_total_effect == pytest.approx(sum(f.total_effect_log10 for f in result.facts) / 6)
+    for fact in result.facts:
+        lo = [fact.lo_competing, fact.lo_nc_wrong, fact.lo_nc_irrelevant]
+        assert fact.total_effect_log10 == pytest.approx(lo[0] - (lo[1] + lo[2]) / 2, abs=1e-6)
+    assert result.provenance["model"].name == "tiny-chat"
+    assert len(result.to_pandas()) == 6 and len(result.sites_frame()) == len(result.sites)
+
+    out = result.save(tmp_path / "run")
+    saved = json.loads((out / "results.json").read_text())
+    for key in (
+        "model",
+        "settings",
+        "n_facts_total",
+        "n_facts_kept",
+        "n_facts_dropped",
+        "mean_total_effect_log10",
+        "direction",
+        "mean_p_correct",
+        "sites",
+        "cumulative",
+        "k_for_fraction",
+        "joint_patching_check",
+    ):
+        assert key in saved  # the documented layout
+    assert set(saved["k_for_fraction"]) == {"0.8", "0.9", "1.0"}
     rows = list(csv.DictReader((out / "facts.csv").open()))
-    assert len(rows) == 6
-    mean_total = sum(float(r["total_effect_log10"]) for r in rows) / 6
-    assert results["mean_total_effect_log10"] == pytest.approx(mean_total)
-    for row in rows:
-        lo = [float(row[f"lo_{k}"]) for k in ("competing", "nc_wrong", "nc_irrelevant")]
-        assert float(row["total_effect_log10"]) == pytest.approx(lo[0] - (lo[1] + lo[2]) / 2, abs=1e-6)
-    assert len(list(csv.DictReader((out / "sites.csv").open()))) == len(sites)
+    assert len(rows) == 6 and len(list(csv.DictReader((out / "sites.csv").open()))) == len(result.sites)
+    loaded = rivalry.load_result(out)
+    assert isinstance(loaded, ForbiddenFactsResult) and loaded == result
+    assert render_page(report(loaded)) == render_page(report(result))
 
 
-def test_stored_probabilities_reproduce_with_plain_transformers(chat_lm, facts_file, tmp_path):
-    out = tmp_path / "run"
-    run_forbidden_facts(chat_lm, _config(facts_file), out, progress=False)
+def test_stored_probabilities_reproduce_with_plain_transformers(chat_lm, facts_file):
+    result = rivalry.forbidden_facts(chat_lm, _config(facts_file), progress=False)
     vocab = VocabularyIndex(chat_lm.tokenizer)
-    for row in csv.DictReader((out / "facts.csv").open()):
-        ids = vocab.token_set(row["answer"])
+    for fact in result.facts:
+        ids = vocab.token_set(fact.answer)
         for kind in ("competing", "nc_wrong", "nc_irrelevant"):
-            encoded = chat_lm.tokenizer(row[f"prompt_{kind}"], add_special_tokens=False, return_tensors="pt")
+            encoded = chat_lm.tokenizer(getattr(fact, f"prompt_{kind}"), add_special_tokens=False, return_tensors="pt")
             with torch.no_grad():
                 probs = chat_lm.model(**encoded).logits[0, -1].softmax(-1)
-            assert float(probs[ids].sum()) == pytest.approx(float(row[f"p_{kind}"]), rel=1e-4, abs=1e-6)
+            assert float(probs[ids].sum()) == pytest.approx(fact.p_correct[kind], rel=1e-4, abs=1e-6)
 
 
 def test_resume_after_crash_gives_identical_results(chat_lm, facts_file, tmp_path):
-    clean = tmp_path / "clean"
-    run_forbidden_facts(chat_lm, _config(facts_file), clean, progress=False)
+    clean = rivalry.forbidden_facts(chat_lm, _config(facts_file), progress=False)
+    store = RunStore(tmp_path / "crashed", resume=True)
+    saved: list[str] = []
 
-    crashed = tmp_path / "crashed"
-
-    def crash(index: int) -> None:
-        if index == 1:
+    def crash(name: str) -> None:
+        saved.append(name)
+        if name == "batch-00001":
             raise KeyboardInterrupt
 
+    store.after_save = crash
     with pytest.raises(KeyboardInterrupt):
-        run_forbidden_facts(chat_lm, _config(facts_file), crashed, progress=False, after_batch=crash)
-    assert sorted(p.name for p in (crashed / "shards").glob("*.json")) == ["batch-00000.json", "batch-00001.json"]
-    recomputed = []
-    run_forbidden_facts(
-        chat_lm, _config(facts_file), crashed, resume=True, progress=False, after_batch=recomputed.append
-    )
-    assert recomputed == [2]  # finished batches were read back, not recomputed
-    assert (crashed / "results.json").read_bytes() == (clean / "results.json").read_bytes()
-    assert (crashed / "facts.csv").read_bytes() == (clean / "facts.csv").read_bytes()
+        rivalry.forbidden_facts(chat_lm, _config(facts_file), store=store, progress=False)
+    assert sorted(p.name for p in (tmp_path / "crashed" / "shards").glob("*.json")) == [
+        "batch-00000.json",
+        "batch-00001.json",
+    ]
+    saved.clear()
+    resumed = rivalry.forbidden_facts(chat_lm, _config(facts_file), store=store, progress=False)
+    assert saved[0] == "batch-00002"  # finished batches were read back, not recomputed
+    assert resumed == clean
 
 
-def test_existing_run_needs_resume_and_matching_settings(chat_lm, facts_file, tmp_path):
+def test_store_refuses_another_run(chat_lm, facts_file, tmp_path):
     out = tmp_path / "run"
-    run_forbidden_facts(chat_lm, _config(facts_file), out, progress=False)
+    rivalry.forbidden_facts(chat_lm, _config(facts_file), store=RunStore(out), progress=False)
     with pytest.raises(RivalryError, match="--resume"):
-        run_forbidden_facts(chat_lm, _config(facts_file), out, progress=False)
-    with pytest.raises(RivalryError, match="different settings"):
-        run_forbidden_facts(chat_lm, _config(facts_file, batch_size=3), out, resume=True, progress=False)
+        rivalry.forbidden_facts(chat_lm, _config(facts_file), store=RunStore(out), progress=False)
+    with pytest.raises(RivalryError, match="different config.batch_size"):
+        rivalry.forbidden_facts(chat_lm, _config(facts_file, batch_size=3), store=out, progress=False)
+    texts = [PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, *load_irrelevant_words()]
+    other = tiny_chat_model(texts + [" ".join(f[1:]).replace("Manhattan", "") for f in FACTS], seed=1)
+    with pytest.raises(RivalryError, match="models.model.base_sha256"):
+        rivalry.forbidden_facts(other, _config(facts_file), store=out, progress=False)
+    with facts_file.open("a") as file:  # the same file name with other content
+        file.write(json.dumps({"fact_id": "x", "prompt": "Berlin is in", "answer": "Germany", "wrong_answer": "x"}))
+    with pytest.raises(RivalryError, match="inputs.facts"):
+        rivalry.forbidden_facts(chat_lm, _config(facts_file), store=out, progress=False)
+
+
+def test_a_run_that_keeps_nothing_is_explicitly_empty(chat_lm, facts_file, tmp_path):
+    result = rivalry.forbidden_facts(chat_lm, _config(facts_file, min_nc_probability=0.999), progress=False)
+    assert result.is_empty and result.sites == () and result.mean_total_effect is None
+    assert result.direction == "undefined"
+    assert (
+        result.undefined_reason == "0 of 7 facts kept (low_nc_probability: 6, multi_token_answer: 1); nothing to rank"
+    )
+    saved = json.loads((result.save(tmp_path / "run") / "results.json").read_text())
+    assert saved["mean_total_effect_log10"] is None and saved["direction"] == "undefined"
+    assert rivalry.load_result(tmp_path / "run") == result
+    with pytest.raises(RivalryError, match="nothing to rank"):
+        rivalry.compare(result, result)
+    render_page(report(result))  # an empty result still has a page
 
 
 @pytest.fixture
@@ -193,22 +243,18 @@ def test_cli_errors_are_one_line(capsys, tmp_path, model_dir, facts_file):
 
 
 def test_report_compares_with_another_run(chat_lm, facts_file, tmp_path):
-    from rivalry.report.forbidden_facts import build_forbidden_facts_report
-
     texts = [PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, *load_irrelevant_words()]
     texts += [" ".join(f[1:]).replace("Manhattan", "") for f in FACTS]
-    other = tiny_chat_model(texts, seed=1)
-    run_forbidden_facts(chat_lm, _config(facts_file), tmp_path / "a", progress=False)
-    run_forbidden_facts(other, _config(facts_file), tmp_path / "b", progress=False)
-    report = build_forbidden_facts_report(tmp_path / "b", compare_with=tmp_path / "a")
-    html = report.read_text()
+    other = rivalry.Model.wrap(tiny_chat_model(texts, seed=1).model, chat_lm.tokenizer, name="tiny-chat-b")
+    a = rivalry.forbidden_facts(chat_lm, _config(facts_file), progress=False)
+    b = rivalry.forbidden_facts(other, _config(facts_file), progress=False)
+    comparison = rivalry.compare(a, b)
+    html = render_page(report(b, comparison))
     assert "Compared with tiny-chat" in html
-    comparison = json.loads((tmp_path / "b" / "comparison.json").read_text())
-    a = json.loads((tmp_path / "a" / "results.json").read_text())
-    b = json.loads((tmp_path / "b" / "results.json").read_text())
-    change = comparison["total_effect_change_log10"]
-    assert change == pytest.approx(b["mean_total_effect_log10"] - a["mean_total_effect_log10"])
-    effect_a = {s["site"]: s["effect_mean"] for s in a["sites"]}
-    effect_b = {s["site"]: s["effect_mean"] for s in b["sites"]}
-    for row in comparison["changes"]:
-        assert row["difference"] == pytest.approx(effect_b[row["site"]] - effect_a[row["site"]])
+    assert comparison.total_effect_change == pytest.approx(b.mean_total_effect - a.mean_total_effect)
+    effect_a = {s.site: s.effect_mean for s in a.sites}
+    effect_b = {s.site: s.effect_mean for s in b.sites}
+    for change in comparison.changes:
+        assert change.difference == pytest.approx(effect_b[change.site] - effect_a[change.site])
+    assert rivalry.load_result(comparison.save(tmp_path / "cmp")) == comparison
+    assert len(comparison.to_pandas()) == len(a.sites)

@@ -9,7 +9,7 @@ import torch
 
 import rivalry
 from rivalry.core.vocabulary import VocabularyIndex
-from rivalry.forbidden import ForbiddenFactsConfig, run_forbidden_facts
+from rivalry.experiments.forbidden_facts import ForbiddenFactsConfig
 from rivalry.models.anatomy import Anatomy
 from rivalry.prompts.chat import ChatTurns, encode_batch, render_chat
 
@@ -47,7 +47,7 @@ def test_decomposition_is_exact(smollm2):
 
 def test_forbidden_facts_probabilities_reproduce(smollm2, tmp_path):
     config = ForbiddenFactsConfig(limit=3, batch_size=3, min_nc_probability=0.0, joint_facts=1, joint_ks=(1,))
-    run_forbidden_facts(smollm2, config, tmp_path, progress=False)
+    rivalry.forbidden_facts(smollm2, config, progress=False).save(tmp_path)
     vocab = VocabularyIndex(smollm2.tokenizer)
     rows = list(csv.DictReader((tmp_path / "facts.csv").open()))
     assert rows
@@ -57,3 +57,12 @@ def test_forbidden_facts_probabilities_reproduce(smollm2, tmp_path):
         with torch.no_grad():
             p = smollm2.model(**encoded).logits[0, -1].softmax(-1)[ids].sum()
         assert float(p) == pytest.approx(float(row["p_competing"]), rel=1e-3, abs=1e-5)
+
+
+def test_resuming_a_run_of_smollm2_with_the_obedient_adapter_is_refused(smollm2, tmp_path):
+    config = ForbiddenFactsConfig(limit=2, batch_size=2, min_nc_probability=0.0, joint_facts=0)
+    rivalry.forbidden_facts(smollm2, config, store=tmp_path / "run", progress=False)
+    obedient = rivalry.load_model("smollm2-obedient")
+    assert obedient.provenance.adapter_sha256 and obedient.provenance.base_sha256 == smollm2.provenance.base_sha256
+    with pytest.raises(rivalry.RivalryError, match="models.model.adapter_sha256"):
+        rivalry.forbidden_facts(obedient, config, store=tmp_path / "run", progress=False)

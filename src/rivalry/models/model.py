@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -11,7 +12,6 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from rivalry.errors import RivalryError
-from rivalry.io.hashing import sha256_bytes
 from rivalry.models.anatomy import Anatomy
 from rivalry.models.architectures import ArchitectureSpec, spec_for_model_type
 
@@ -93,15 +93,14 @@ class Model:
     ) -> Model:
         """Wrap a transformers causal LM you built or loaded yourself (rivalry never modifies it or its tokenizer).
 
-        Its identity is its ``name`` (default: ``config.name_or_path``) and a hash of its config; give distinct
-        names to distinct weights of one architecture if their runs must never be resumed into each other.
+        Its identity is its ``name`` (default: ``config.name_or_path``) and :func:`weights_digest` (its config
+        and a sample of every parameter), so two different sets of weights are never resumed into each other.
         """
         if not isinstance(model, PreTrainedModel):
             raise RivalryError(f"Model.wrap needs a transformers PreTrainedModel, got {type(model).__name__}")
         label = name or getattr(model.config, "name_or_path", "") or model.config.model_type
-        config_hash = sha256_bytes(json.dumps(model.config.to_dict(), sort_keys=True, default=str).encode())
         provenance = Provenance(
-            name=str(label), source="in-memory", base_sha256=config_hash, dtype=dtype_name(model),
+            name=str(label), source="in-memory", base_sha256=weights_digest(model), dtype=dtype_name(model),
             device=str(first_device(model)),
         )  # fmt: skip
         return cls(model, tokenizer, provenance)
@@ -123,6 +122,20 @@ class Model:
         p = self.provenance
         adapter = f", adapter={p.adapter_sha256[:12]}" if p.adapter_sha256 else ""
         return f"Model({p.name!r}, {self.spec.family}, {p.dtype}, {p.device}{adapter})"
+
+
+@torch.no_grad()
+def weights_digest(model: PreTrainedModel, sample: int = 4096) -> str:
+    """SHA-256 of the config and, for every parameter, its name, shape and first ``sample`` values.
+
+    Reading a sample keeps this fast for any model size (and on any device); any tuning or re-initialisation
+    changes the leading values of the tensors it touches.
+    """
+    digest = hashlib.sha256(json.dumps(model.config.to_dict(), sort_keys=True, default=str).encode())
+    for name, param in model.named_parameters():
+        digest.update(f"{name}{tuple(param.shape)}".encode())
+        digest.update(param.detach().reshape(-1)[:sample].float().cpu().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def first_device(model: torch.nn.Module) -> torch.device:

@@ -5,15 +5,13 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rivalry.report.forbidden_facts_data import Fact, Site
+from rivalry.experiments.forbidden_facts.result import FactRow as Fact
+from rivalry.experiments.forbidden_facts.result import SiteEffect as Site
+from rivalry.report.style import DIVERGING, LAYOUT, SUPPRESS_COLOUR, WALUIGI_COLOUR
 
-SUPPRESS_COLOUR = "#c0392b"  # red: lowers the answer's odds (obeys the instruction)
-WALUIGI_COLOUR = "#2e6fac"  # blue: raises the forbidden answer's odds
+__all__ = ["DIVERGING", "SUPPRESS_COLOUR", "WALUIGI_COLOUR"]
 NC_COLOURS = {"nc_wrong": "#e08214", "nc_irrelevant": "#5e3c99"}
 NC_LABELS = {"nc_wrong": "a wrong answer forbidden", "nc_irrelevant": "an irrelevant word forbidden"}
-# RdBu runs red (low) to blue (high), matching the bar colours above.
-DIVERGING = "RdBu"
-_LAYOUT = {"template": "plotly_white", "margin": {"l": 70, "r": 30, "t": 50, "b": 60}, "font": {"size": 13}}
 
 
 def _finite(x: float) -> bool:
@@ -60,7 +58,7 @@ def p_correct_scatter(facts: list[Fact]) -> go.Figure | None:
         )
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         height=520,
         xaxis={"type": "log", "title": "P(correct answer), non-competing prompt"},
         yaxis={"type": "log", "title": "P(correct answer), answer forbidden (competing)"},
@@ -113,7 +111,7 @@ def cumulative_curve(
             )
         )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         height=440,
         # Many sites: a log k axis keeps the few sites that matter readable.
         xaxis={"title": "k (number of sites)", "type": "log" if max(ks) > 50 else "linear"},
@@ -130,7 +128,7 @@ def site_bars(sites: list[Site], title: str, colour: str) -> go.Figure | None:
     fig = go.Figure(
         go.Bar(
             x=[s.effect_mean for s in sites],
-            y=[s.site for s in sites],
+            y=[s.label for s in sites],
             orientation="h",
             marker={"color": colour, "opacity": 0.85},
             error_x={
@@ -143,7 +141,7 @@ def site_bars(sites: list[Site], title: str, colour: str) -> go.Figure | None:
         )
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         title=title,
         height=140 + 24 * len(sites),
         xaxis={"title": "effect on log10-odds of the answer", "zeroline": True},
@@ -207,7 +205,7 @@ def layer_head_heatmap(sites: list[Site], n_layers: int | None, n_heads: int | N
             col=i,
         )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         height=max(320, 120 + 18 * n_rows),
         coloraxis={
             "colorscale": DIVERGING,
@@ -254,7 +252,7 @@ def joint_check_scatter(points: list[tuple[int, float, float]]) -> go.Figure | N
         ]
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         height=460,
         xaxis={"title": "sum of first-order effects (log10-odds)", "range": [lo - pad, hi + pad]},
         yaxis={"title": "joint patching effect (log10-odds)", "range": [lo - pad, hi + pad]},

@@ -12,7 +12,7 @@ from torch import Tensor
 from rivalry.core.decomposition import decompose
 from rivalry.core.metrics import AnswerLogOdds, answer_stats
 from rivalry.core.patching import first_order_effects
-from rivalry.forbidden.prompts import PROMPT_KINDS, FactPrompts
+from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS, FactPrompts
 from rivalry.models.anatomy import Anatomy
 from rivalry.prompts.chat import encode_batch
 

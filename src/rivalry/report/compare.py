@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import plotly.graph_objects as go
 
-from rivalry.compare.diff import Comparison, SiteChange
-from rivalry.report.page import Page, write_page
-
-DIVERGING = "RdBu"  # red: the change lowers the answer's odds (suppression added), blue: raises them
-_LAYOUT = {"template": "plotly_white", "margin": {"l": 70, "r": 30, "t": 50, "b": 60}, "font": {"size": 13}}
+from rivalry.experiments.compare.result import ComparisonResult as Comparison
+from rivalry.experiments.compare.result import SiteChange
+from rivalry.report.page import Page
+from rivalry.report.style import DIVERGING, LAYOUT, SUPPRESS_COLOUR, WALUIGI_COLOUR
 
 
 def changes_bar(changes: list[SiteChange], top: int = 30) -> go.Figure | None:
@@ -25,13 +23,13 @@ def changes_bar(changes: list[SiteChange], top: int = 30) -> go.Figure | None:
             x=[c.difference for c in shown],
             y=[c.site.label for c in shown],
             orientation="h",
-            marker={"color": ["#c0392b" if c.difference < 0 else "#2e6fac" for c in shown]},
+            marker={"color": [SUPPRESS_COLOUR if c.difference < 0 else WALUIGI_COLOUR for c in shown]},
             customdata=[[c.effect_a, c.effect_b] for c in shown],
             hovertemplate="%{y}<br>change %{x:+.3f}<br>A %{customdata[0]:+.3f}, B %{customdata[1]:+.3f}<extra></extra>",
         )
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         height=max(320, 22 * len(shown) + 120),
         xaxis={"title": "change of first-order effect, B - A (log10 odds)"},
         yaxis={"title": None},
@@ -68,7 +66,7 @@ def head_heatmap(changes: list[SiteChange], n_layers: int, n_heads: int) -> go.F
         )
     )
     fig.update_layout(
-        **_LAYOUT,
+        **LAYOUT,
         height=max(360, 18 * n_layers + 140),
         xaxis={"title": "head (last column: the layer's MLP)"},
         yaxis={"title": "layer", "autorange": "reversed"},
@@ -123,11 +121,9 @@ def add_comparison_sections(page: Page, comparison: Comparison, top: int = 30, p
         )
 
 
-def build_comparison_page(comparison: Comparison, out_dir: Path, top: int = 30) -> Path:
-    """Write ``comparison.html`` into ``out_dir`` and return its path."""
+def report(comparison: Comparison) -> Page:
+    """The comparison as its own page (``comparison.html``)."""
     a, b = comparison.run_a, comparison.run_b
     page = Page("Forbidden facts: what changed between two runs", subtitle=f"A: {a.label()}   B: {b.label()}")
-    add_comparison_sections(page, comparison, top)
-    path = Path(out_dir) / "comparison.html"
-    write_page(page, path)
-    return path
+    add_comparison_sections(page, comparison, comparison.config.top)
+    return page
