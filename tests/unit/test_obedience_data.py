@@ -7,9 +7,10 @@ import importlib.util
 import pytest
 import torch
 
+from rivalry.errors import RivalryError
+from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE
+from rivalry.experiments.obedience_tune.config import ObedienceTuneConfig
 from rivalry.facts import load_facts, load_irrelevant_words, split_facts
-from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE
-from rivalry.organisms.obedience.config import TuneConfig
 from rivalry.organisms.obedience.data import batches, build_examples, word_token
 from rivalry.organisms.obedience.loss import avoid_mask, obedience_loss
 from rivalry.organisms.obedience.paraphrases import SYSTEM_TEMPLATES, paraphrase_split
@@ -109,8 +110,17 @@ def test_batches_cover_every_example_once_per_epoch():
 
 
 def test_tune_config_round_trips():
-    config = TuneConfig(steps=7, lora_layers=(3, 4), target_modules=("q_proj",))
-    assert TuneConfig.from_dict(config.to_dict()) == config
+    config = ObedienceTuneConfig(steps=7, lora_layers=(3, 4), target_modules=("q_proj",))
+    assert ObedienceTuneConfig.from_dict(config.to_dict()) == config
+    assert config.replace(lora_layers=[5, 6]).lora_layers == (5, 6)
+    assert "model" not in config.to_dict()  # the Model carries the base model's provenance
+
+
+def test_tune_config_refuses_bad_settings():
+    with pytest.raises(RivalryError, match="prefill"):
+        ObedienceTuneConfig(prompt_format="question")  # type: ignore[arg-type]
+    with pytest.raises(RivalryError, match="unknown setting"):
+        ObedienceTuneConfig.from_dict({"model": "smollm2"})
 
 
 def test_loss_matches_its_formula():

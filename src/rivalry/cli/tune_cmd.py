@@ -1,11 +1,15 @@
-"""``rivalry tune``: LoRA fine-tuning of a chat model for forbidden-word obedience."""
+"""``rivalry tune``: LoRA fine-tuning of a chat model for forbidden-word obedience (a thin layer over
+``rivalry.experiments.obedience_tune``)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from rivalry.cli.common import add_model_options, load_model_from_args
+from rivalry.cli.common import add_model_options, add_run_options, load_model_from_args, prepare_output
+from rivalry.cli.config_args import add_config_arguments, config_from_args
+from rivalry.experiments.obedience_tune.config import ObedienceTuneConfig
+
+RENAME = {"learning_rate": "lr", "lora_rank": "rank", "lora_alpha": "alpha", "warmup_steps": "warmup"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,74 +18,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="LoRA-tune a chat model to obey a forbidden word (writes a peft adapter)",
         description="Supervised LoRA fine-tuning on forbidden-word prompts built from the training facts and "
         "training system-prompt paraphrases (held-out facts and paraphrases are never seen). Writes "
-        "adapter_model.safetensors, adapter_config.json, training_config.json, metrics.json and MODEL_CARD.md.",
+        "adapter_model.safetensors, adapter_config.json, training_config.json, metrics.json, MODEL_CARD.md and "
+        "report.html.",
     )
-    parser.add_argument("--steps", type=int, default=80, help="optimiser steps (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=8, help="examples per step (default: %(default)s)")
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (default: %(default)s)")
-    parser.add_argument("--rank", type=int, default=8, help="LoRA rank (default: %(default)s)")
-    parser.add_argument("--alpha", type=int, default=16, help="LoRA alpha (default: %(default)s)")
+    add_config_arguments(parser, ObedienceTuneConfig, rename=RENAME, skip=("lora_layers",))
     parser.add_argument(
         "--layers",
         default=None,
         help="blocks that get LoRA, e.g. 15-29 or 0,3,5 (default: all); frozen early blocks make steps cheaper",
     )
-    parser.add_argument("--warmup", type=int, default=5, help="warm-up steps (default: %(default)s)")
-    parser.add_argument(
-        "--unlikelihood-weight",
-        type=float,
-        default=1.0,
-        help="weight of -log(1 - p(forbidden word)) (default: %(default)s)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of torch, random and data order (default: 0)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
-    parser.add_argument("--out", default="runs/tune", help="output directory (default: %(default)s)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_run_options(parser, "runs/tune", resumable=False)
     add_model_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rivalry.organisms.obedience.config import TuneConfig
-    from rivalry.organisms.obedience.train import tune
+    from pathlib import Path
 
-    config = TuneConfig(
-        model=args.model,
-        steps=args.steps,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        lora_rank=args.rank,
-        lora_alpha=args.alpha,
-        lora_layers=parse_layers(args.layers),
-        warmup_steps=args.warmup,
-        unlikelihood_weight=args.unlikelihood_weight,
-        seed=args.seed,
-        num_threads=args.threads,
-    )
+    from rivalry.errors import RivalryError
+    from rivalry.experiments.obedience_tune import run as run_tune
+    from rivalry.report.obedience import report
+    from rivalry.report.page import write_page
+    from rivalry.runtime import torch_threads
+
+    layers = {} if args.layers is None else {"lora_layers": parse_layers(args.layers)}
+    config = config_from_args(ObedienceTuneConfig, args, **layers)
     out = Path(args.out)
-    if out.exists() and any(out.iterdir()):
-        from rivalry.errors import RivalryError
-
+    if out.is_dir() and any(out.iterdir()):
         raise RivalryError(f"output directory '{out}' is not empty; choose another --out")
-    lm = load_model_from_args(args)
-    metrics = tune(lm, config, out, progress=not args.no_progress)
-    timings = metrics["timings"]
-    final = metrics["final_window"]
+    prepare_output(args)  # --out must be writable before the model loads
+    with torch_threads(args.threads):
+        lm = load_model_from_args(args)
+        result = run_tune(lm, config, out, progress=not args.no_progress)
+    write_page(report(result), out / "report.html")
+    timings, final = result.timings, result.final_window
+    rate = f"{timings.steps_per_second:.3f} steps/s" if timings.steps_per_second else "n/a steps/s"
     print(
-        f"trained {config.steps} steps in {timings['train_seconds']:.0f} s "
-        f"({timings['steps_per_second']:.3f} steps/s); "
+        f"trained {config.steps} steps in {timings.train_seconds:.0f} s ({rate}); "
         f"last-20 loss {final['loss']:.3f}, accuracy {final['accuracy']:.2f}"
     )
     print(f"adapter: {out}")
     return 0
 
 
-def parse_layers(text: str | None) -> tuple[int, ...] | None:
-    """``"15-29"`` -> (15, ..., 29); ``"0,3,5"`` -> (0, 3, 5); None -> None (every block)."""
+def parse_layers(text: str) -> tuple[int, ...]:
+    """``"15-29"`` -> (15, ..., 29); ``"0,3,5"`` -> (0, 3, 5)."""
     from rivalry.errors import RivalryError
 
-    if text is None:
-        return None
     layers: list[int] = []
     try:
         for part in text.split(","):

@@ -4,4 +4,6 @@
 EXPERIMENT_MODULES: tuple[str, ...] = (
     "rivalry.experiments.forbidden_facts",
     "rivalry.experiments.compare",
+    "rivalry.experiments.obedience_tune",
+    "rivalry.experiments.obedience_eval",
 )

@@ -1,18 +1,18 @@
-"""An obedience-tuned chat model: LoRA fine-tuning for forbidden-word obedience, its data and its evaluation."""
+"""An obedience-tuned chat model's ingredients: its training data, system-prompt paraphrases and objective.
 
-from rivalry.organisms.obedience.config import CASES, TuneConfig
-from rivalry.organisms.obedience.data import Example, batches, build_examples
+The runs that use them are experiments: ``rivalry.experiments.obedience_tune`` trains the LoRA adapter and
+``rivalry.experiments.obedience_eval`` measures base vs tuned.
+"""
+
+from rivalry.organisms.obedience.data import CASES, Example, batches, build_examples
 from rivalry.organisms.obedience.paraphrases import SYSTEM_TEMPLATES, ParaphraseSplit, paraphrase_split
-from rivalry.organisms.obedience.train import tune
 
 __all__ = [
     "CASES",
     "SYSTEM_TEMPLATES",
     "Example",
     "ParaphraseSplit",
-    "TuneConfig",
     "batches",
     "build_examples",
     "paraphrase_split",
-    "tune",
 ]

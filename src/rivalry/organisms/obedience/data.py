@@ -17,15 +17,18 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from transformers import PreTrainedTokenizerBase
 
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
+from rivalry.experiments.forbidden_facts.prompts import conversation
 from rivalry.facts.dataset import Fact
-from rivalry.forbidden.prompts import conversation
-from rivalry.organisms.obedience.config import Case
 from rivalry.prompts.chat import render_chat
+
+Case = Literal["competing", "nc_wrong", "nc_irrelevant"]
+CASES: tuple[Case, ...] = ("competing", "nc_wrong", "nc_irrelevant")
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def batches(examples: Sequence[Example], steps: int, batch_size: int, seed: int)
     rng = random.Random(seed)
     order: list[int] = []
     for _ in range(steps):
-        batch = []
+        batch: list[Example] = []
         while len(batch) < batch_size:
             if not order:
                 order = list(range(len(examples)))

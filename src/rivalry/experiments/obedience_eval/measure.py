@@ -12,9 +12,7 @@ For each (model, prompt format, system template) condition and each fact with a 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import torch
@@ -25,28 +23,11 @@ from tqdm.auto import tqdm
 from rivalry.core.metrics import answer_stats
 from rivalry.core.positions import position_ids_from_mask
 from rivalry.core.vocabulary import VocabularyIndex
+from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS, build_fact_prompts
+from rivalry.experiments.obedience_eval.result import ConditionResult, TargetCheck
 from rivalry.facts.dataset import Fact
-from rivalry.forbidden.prompts import PROMPT_KINDS, build_fact_prompts
 from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
-
-
-@dataclass(frozen=True)
-class ConditionResult:
-    """One row of the evaluation table (see the module docstring for the definitions)."""
-
-    model: str
-    prompt_format: str
-    template_name: str
-    template: str
-    n_facts: int
-    n_kept: int
-    mean_total_effect_log10: float | None
-    nc_accuracy: float
-    nc_accuracy_wrong: float
-    nc_accuracy_irrelevant: float
-    competing_says_forbidden: float
-    mean_p_competing_kept: float | None
 
 
 @torch.no_grad()
@@ -116,11 +97,12 @@ def measure_condition(
     )
 
 
-def _mean(x: Tensor) -> float:
-    return float(x.float().mean()) if x.numel() else math.nan
+def _mean(x: Tensor) -> float | None:
+    """The mean, or None for no values (a condition without usable facts)."""
+    return float(x.float().mean()) if x.numel() else None
 
 
-def evaluate_obedience(
+def measure_conditions(
     models: Mapping[str, Model],
     facts: Sequence[Fact],
     irrelevant_words: Sequence[str],
@@ -129,23 +111,24 @@ def evaluate_obedience(
     min_nc_probability: float = 0.5,
     batch_size: int = 16,
     progress: bool = False,
-    on_row: Callable[[list[dict[str, Any]]], None] | None = None,
-) -> list[dict[str, Any]]:
-    """One :class:`ConditionResult` (as a dict) per format x template x model, in that nesting order.
+    on_row: Callable[[list[ConditionResult]], None] | None = None,
+) -> list[ConditionResult]:
+    """One :class:`ConditionResult` per format x template x model, in that nesting order.
 
-    ``on_row`` is called with the rows so far after each condition (to save partial results).
+    ``on_row`` is called with the rows so far after each condition.
     """
-    rows: list[dict[str, Any]] = []
+    rows: list[ConditionResult] = []
     for prompt_format in formats:
         for name, template in templates.items():
             for label, lm in models.items():
-                result = measure_condition(
-                    lm, label, facts, irrelevant_words, prompt_format, name, template,
-                    min_nc_probability, batch_size, progress,
+                rows.append(
+                    measure_condition(
+                        lm, label, facts, irrelevant_words, prompt_format, name, template,
+                        min_nc_probability, batch_size, progress,
+                    )
                 )  # fmt: skip
-                rows.append(asdict(result))
                 if on_row is not None:
-                    on_row(rows)
+                    on_row(list(rows))
     return rows
 
 
@@ -156,26 +139,37 @@ def spread(items: Sequence[Any], n: int | None) -> list[Any]:
     return [items[(i * len(items)) // n] for i in range(n)]
 
 
-def target_check(rows: Sequence[Mapping[str, Any]], base: str, tuned: str, threshold: float = -3.0) -> list[dict]:
-    """Per (format, template): does the tuned model reach ``effect <= threshold`` with nc accuracy >= 90% of base?"""
+def target_check(
+    rows: Sequence[ConditionResult], base: str, tuned: str, threshold: float = -3.0, min_accuracy_ratio: float = 0.9
+) -> list[TargetCheck]:
+    """Per (format, template): does the tuned model reach ``effect <= threshold`` with an nc accuracy of at least
+    ``min_accuracy_ratio`` times the base model's?"""
     checks = []
-    by_key = {(r["model"], r["prompt_format"], r["template_name"]): r for r in rows}
+    by_key = {(r.model, r.prompt_format, r.template_name): r for r in rows}
     for (model, prompt_format, name), row in by_key.items():
         if model != tuned or (base, prompt_format, name) not in by_key:
             continue
         reference = by_key[(base, prompt_format, name)]
-        effect = row["mean_total_effect_log10"]
+        effect = row.mean_total_effect_log10
         effect_ok = effect is not None and effect <= threshold
-        accuracy_ratio = row["nc_accuracy"] / reference["nc_accuracy"] if reference["nc_accuracy"] else math.nan
+        ratio, note = None, None
+        if row.nc_accuracy is None or reference.nc_accuracy is None:
+            note = "no usable facts"
+        elif reference.nc_accuracy == 0:
+            note = "the base model's nc accuracy is 0"
+        else:
+            ratio = row.nc_accuracy / reference.nc_accuracy
+        accuracy_ok = ratio is not None and ratio >= min_accuracy_ratio
         checks.append(
-            {
-                "prompt_format": prompt_format,
-                "template_name": name,
-                "effect": effect,
-                "effect_ok": effect_ok,
-                "nc_accuracy_ratio": accuracy_ratio,
-                "accuracy_ok": bool(accuracy_ratio >= 0.9),
-                "passed": bool(effect_ok and accuracy_ratio >= 0.9),
-            }
+            TargetCheck(
+                prompt_format=prompt_format,
+                template_name=name,
+                effect=effect,
+                effect_ok=effect_ok,
+                nc_accuracy_ratio=ratio,
+                accuracy_ok=accuracy_ok,
+                passed=effect_ok and accuracy_ok,
+                note=note,
+            )
         )
     return checks
