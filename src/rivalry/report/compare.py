@@ -74,10 +74,52 @@ def head_heatmap(changes: list[SiteChange], n_layers: int, n_heads: int) -> go.F
     return fig
 
 
+def _behaviour(effect: float) -> str:
+    factor = 10 ** abs(effect)
+    shown = f"{factor:.1f}" if factor < 100 else f"{factor:,.0f}"
+    if effect < 0:
+        return f"forbidding the answer lowers its odds {shown}-fold: the model obeys"
+    if effect > 0:
+        return f"forbidding the answer raises its odds {shown}-fold: the model says the forbidden word more"
+    return "forbidding the answer leaves its odds unchanged"
+
+
+def sites_carrying_change(comparison: Comparison, fraction: float = 0.8) -> tuple[list[SiteChange], bool]:
+    """The fewest sites, largest change first in the direction of the total change, whose changes add up to
+    ``fraction`` of it; the flag says whether the fraction is reached (first-order changes need not add up)."""
+    total = comparison.total_effect_change
+    along = sorted((c for c in comparison.changes if c.difference * total > 0), key=lambda c: -abs(c.difference))
+    running, chosen = 0.0, []
+    for change in along:
+        chosen.append(change)
+        running += change.difference
+        if total and running / total >= fraction:
+            return chosen, True
+    return chosen[:5], False
+
+
+def what_changed(comparison: Comparison) -> list[str]:
+    """Plain sentences: what the change from A to B did to the behaviour, and which sites carry it."""
+    a, b = comparison.run_a, comparison.run_b
+    bullets = [
+        f"{a.label()} (A): {_behaviour(a.mean_total_effect_log10)} (mean total effect "
+        f"{a.mean_total_effect_log10:+.2f} log10 odds over {a.n_facts_kept} facts).",
+        f"{b.label()} (B): {_behaviour(b.mean_total_effect_log10)} ({b.mean_total_effect_log10:+.2f} log10 odds "
+        f"over {b.n_facts_kept} facts); the change is {comparison.total_effect_change:+.2f}.",
+    ]
+    carriers, reached = sites_carrying_change(comparison)
+    if carriers:
+        listed = ", ".join(f"{c.site.label} ({c.effect_a:+.2f} -> {c.effect_b:+.2f})" for c in carriers)
+        share = "carry 80% of the change" if reached else "change most in its direction (together under 80% of it)"
+        bullets.append(f"{len(carriers)} site(s) {share}: {listed}.")
+    return bullets
+
+
 def add_comparison_sections(page: Page, comparison: Comparison, top: int = 30, prefix: str = "") -> None:
     """Append the comparison's summary, most-changed sites and layer x head heatmap to ``page``."""
     a, b = comparison.run_a, comparison.run_b
     summary = page.section(f"{prefix}Summary", highlight=True)
+    summary.bullets(what_changed(comparison))
     summary.text(
         "Each site's first-order effect is its contribution to the change in the answer's log10 odds when the "
         "answer is forbidden (patched from the competing run into the non-competing one). The change is "
