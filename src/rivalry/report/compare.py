@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
 from rivalry.experiments.compare.result import ComparisonResult as Comparison
 from rivalry.experiments.compare.result import SiteChange
+from rivalry.report.heatmap import layer_head_heatmap
 from rivalry.report.page import Page
-from rivalry.report.style import DIVERGING, LAYOUT, SUPPRESS_COLOUR, WALUIGI_COLOUR
+from rivalry.report.style import LAYOUT, SUPPRESS_COLOUR, WALUIGI_COLOUR
 
 
-def changes_bar(changes: list[SiteChange], top: int = 30) -> go.Figure | None:
+def changes_bar(changes: Sequence[SiteChange], top: int = 30) -> go.Figure | None:
     """Horizontal bars of the ``top`` largest changes (B - A), largest at the top."""
     shown = [c for c in changes if math.isfinite(c.difference)][:top]
     if not shown:
@@ -37,41 +39,9 @@ def changes_bar(changes: list[SiteChange], top: int = 30) -> go.Figure | None:
     return fig
 
 
-def head_heatmap(changes: list[SiteChange], n_layers: int, n_heads: int) -> go.Figure | None:
-    """The change of every head as a layer x head grid, plus a column for each layer's MLP."""
-    if n_layers < 1:
-        return None
-    grid = [[None] * (n_heads + 1) for _ in range(n_layers)]
-    for change in changes:
-        value = change.difference if math.isfinite(change.difference) else None
-        if change.site.kind == "head" and change.site.head is not None and change.site.head < n_heads:
-            grid[change.site.layer][change.site.head] = value
-        elif change.site.kind == "mlp":
-            grid[change.site.layer][n_heads] = value
-    values = [abs(v) for row in grid for v in row if v is not None]
-    if not values:
-        return None
-    bound = max(values) or 1.0
-    fig = go.Figure(
-        go.Heatmap(
-            z=grid,
-            x=[f"H{h}" for h in range(n_heads)] + ["MLP"],
-            y=list(range(n_layers)),
-            colorscale=DIVERGING,
-            zmid=0.0,
-            zmin=-bound,
-            zmax=bound,
-            colorbar={"title": "B - A"},
-            hovertemplate="layer %{y}, %{x}<br>change %{z:+.3f}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        **LAYOUT,
-        height=max(360, 18 * n_layers + 140),
-        xaxis={"title": "head (last column: the layer's MLP)"},
-        yaxis={"title": "layer", "autorange": "reversed"},
-    )
-    return fig
+def head_heatmap(changes: Sequence[SiteChange], n_layers: int, n_heads: int) -> go.Figure | None:
+    """The change (B - A) of every head and per-layer site on the one layer x head map."""
+    return layer_head_heatmap({c.site: c.difference for c in changes}, n_layers, n_heads, value_name="B - A")
 
 
 def _behaviour(effect: float) -> str:

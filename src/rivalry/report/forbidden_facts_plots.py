@@ -3,10 +3,10 @@
 import math
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from rivalry.experiments.forbidden_facts.result import FactRow as Fact
 from rivalry.experiments.forbidden_facts.result import SiteEffect as Site
+from rivalry.report import heatmap
 from rivalry.report.style import DIVERGING, LAYOUT, SUPPRESS_COLOUR, WALUIGI_COLOUR
 
 __all__ = ["DIVERGING", "SUPPRESS_COLOUR", "WALUIGI_COLOUR"]
@@ -150,75 +150,9 @@ def site_bars(sites: list[Site], title: str, colour: str) -> go.Figure | None:
     return fig
 
 
-def _grid(sites: list[Site], n_rows: int, n_cols: int, col_of: dict[str, int] | None) -> list[list[float | None]]:
-    z: list[list[float | None]] = [[None] * n_cols for _ in range(n_rows)]
-    for s in sites:
-        col = s.head if col_of is None else col_of.get(s.kind)
-        if s.layer is None or col is None or not 0 <= s.layer < n_rows or not 0 <= col < n_cols:
-            continue
-        z[s.layer][col] = s.effect_mean if _finite(s.effect_mean) else None
-    return z
-
-
 def layer_head_heatmap(sites: list[Site], n_layers: int | None, n_heads: int | None) -> go.Figure | None:
-    """Heads as a layer x head grid plus one column per per-layer site kind (MLP, attention bias).
-
-    Both panels share one diverging colour scale centred on 0 (red suppresses, blue is Waluigi).
-    """
-    heads = [s for s in sites if s.kind == "head" and s.layer is not None and s.head is not None]
-    per_layer = [s for s in sites if s.kind in ("mlp", "attn_bias") and s.layer is not None]
-    if not heads and not per_layer:
-        return None
-    layers = [s.layer for s in heads + per_layer if s.layer is not None]
-    n_rows = max(n_layers or 0, max(layers) + 1)
-    n_cols = max(n_heads or 0, max((s.head for s in heads if s.head is not None), default=-1) + 1) if heads else 0
-    kinds = [k for k in ("mlp", "attn_bias") if any(s.kind == k for s in per_layer)]
-    values = [abs(s.effect_mean) for s in heads + per_layer if _finite(s.effect_mean)]
-    bound = max(values, default=1.0) or 1.0
-    panels = ([("heads", heads, n_cols, None)] if heads else []) + (
-        [("per layer", per_layer, len(kinds), {k: i for i, k in enumerate(kinds)})] if kinds else []
-    )
-    widths = [p[2] + 2 for p in panels]
-    fig = make_subplots(
-        rows=1,
-        cols=len(panels),
-        shared_yaxes=True,
-        horizontal_spacing=0.04,
-        column_widths=[w / sum(widths) for w in widths],
-        subplot_titles=[("attention heads" if p[0] == "heads" else "MLP / attn bias") for p in panels],
-    )
-    labels = {"mlp": "MLP", "attn_bias": "attn bias"}
-    for i, (name, members, cols, col_of) in enumerate(panels, start=1):
-        x = list(range(cols)) if col_of is None else [labels[k] for k in kinds]
-        fig.add_trace(
-            go.Heatmap(
-                z=_grid(members, n_rows, cols, col_of),
-                x=x,
-                y=list(range(n_rows)),
-                coloraxis="coloraxis",
-                xgap=1,
-                ygap=1,
-                hovertemplate=("layer %{y} head %{x}" if name == "heads" else "layer %{y} %{x}")
-                + "<br>effect %{z:.3g}<extra></extra>",
-            ),
-            row=1,
-            col=i,
-        )
-    fig.update_layout(
-        **LAYOUT,
-        height=max(320, 120 + 18 * n_rows),
-        coloraxis={
-            "colorscale": DIVERGING,
-            "cmin": -bound,
-            "cmax": bound,
-            "cmid": 0,
-            "colorbar": {"title": {"text": "effect"}},
-        },
-    )
-    fig.update_yaxes(title_text="layer", row=1, col=1)
-    if heads:
-        fig.update_xaxes(title_text="head", row=1, col=1)
-    return fig
+    """Every site's mean effect on the one layer x head map (red suppresses, blue is Waluigi)."""
+    return heatmap.layer_head_heatmap({s.site: s.effect_mean for s in sites}, n_layers, n_heads, value_name="effect")
 
 
 def joint_check_scatter(points: list[tuple[int, float, float]]) -> go.Figure | None:
