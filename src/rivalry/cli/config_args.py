@@ -81,7 +81,8 @@ def add_config_arguments(
         if field.name in skip:
             continue
         hint, nullable = _optional(hints[field.name])
-        default = field.default if field.default is not dataclasses.MISSING else field.default_factory()  # type: ignore[misc]
+        factory: Any = field.default_factory
+        default = field.default if field.default is not dataclasses.MISSING else factory()
         shown = list(default) if isinstance(default, tuple) else default
         text = (docs.get(field.name, "") + f" (default: {shown})").strip().replace("%", "%%")
         kwargs: dict[str, Any] = {"dest": field.name, "default": argparse.SUPPRESS, "help": text}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 SiteKind = Literal["embed", "pos_embed", "head", "attn_bias", "mlp"]
 SITE_KINDS: tuple[SiteKind, ...] = ("embed", "pos_embed", "head", "attn_bias", "mlp")
@@ -43,7 +44,7 @@ class Site:
         return {"site": self.label, "kind": self.kind, "layer": self.layer, "head": self.head}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Site:
+    def from_dict(cls, data: Mapping[str, Any]) -> Site:
         head = data.get("head")
         return cls(layer=int(data["layer"]), kind=data["kind"], head=None if head is None else int(head))
 

@@ -47,7 +47,8 @@ class Provenance:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Provenance:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__ if k in data})
+        known: dict[str, Any] = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
 
     def identity(self) -> dict[str, Any]:
         """The fields that decide a run's numbers: what goes into a fingerprint (no machine-specific paths)."""

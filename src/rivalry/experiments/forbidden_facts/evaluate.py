@@ -14,6 +14,7 @@ from rivalry.core.metrics import AnswerLogOdds, answer_stats
 from rivalry.core.patching import first_order_effects
 from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS, FactPrompts
 from rivalry.models.anatomy import Anatomy
+from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
 
 LOW_NC_PROBABILITY = "low_nc_probability"
@@ -36,7 +37,7 @@ class BatchOutcome:
 
 
 def evaluate_batch(
-    lm: object,
+    lm: Model,
     prompts: Sequence[FactPrompts],
     answer_sets: Sequence[list[int]],
     min_nc_probability: float,
@@ -76,7 +77,7 @@ def evaluate_batch(
 
 
 def _answer_stats(
-    lm: object, residual: Float[Tensor, "batch d_model"], answer_sets: Sequence[list[int]]
+    lm: Model, residual: Float[Tensor, "batch d_model"], answer_sets: Sequence[list[int]]
 ) -> tuple[Float[Tensor, " batch"], Float[Tensor, " batch"]]:
     """p(answer) and its log10-odds for each row, read through the model's exact final norm and unembedding."""
     return answer_stats(Anatomy.of(lm).readout(residual), answer_sets)

@@ -13,13 +13,14 @@ from rivalry.core.metrics import AnswerLogOdds
 from rivalry.core.patching import patch_hooks, readout_metric
 from rivalry.core.sites import Site
 from rivalry.models.anatomy import Anatomy
+from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
 
 
 class JointPatcher:
     """Holds a sample of facts (competing decomposition and non-competing inputs) to patch site sets into."""
 
-    def __init__(self, lm: object, rows: Sequence[dict[str, Any]], answer_sets: Sequence[list[int]]):
+    def __init__(self, lm: Model, rows: Sequence[dict[str, Any]], answer_sets: Sequence[list[int]]):
         self.lm = lm
         self.anatomy = Anatomy.of(lm)
         tokenizer = lm.tokenizer

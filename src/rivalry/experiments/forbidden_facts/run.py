@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
@@ -29,7 +30,7 @@ def chosen_facts(config: ForbiddenFactsConfig) -> list[Fact]:
 
 
 def run(
-    model: Model, config: ForbiddenFactsConfig, store: RunStore | str | None = None, progress: bool = True
+    model: Model, config: ForbiddenFactsConfig, store: RunStore | str | Path | None = None, progress: bool = True
 ) -> ForbiddenFactsResult:
     """Measure, decompose and rank how ``model`` handles a forbidden correct answer.
 
