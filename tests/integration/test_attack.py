@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import asdict
 
 import pytest
 import torch
 from chat_fixtures import tiny_chat_model
+from heads_fixtures import forbidden_facts_result
 
+from rivalry.cli import attack_cmd, heads_cmd
 from rivalry.cli.main import main
+from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
+from rivalry.errors import RivalryError
+from rivalry.experiments.attack import AttackConfig, AttackResult
+from rivalry.experiments.attack import run as run_attacks
+from rivalry.experiments.attack.result import ATTACK_COLUMNS
+from rivalry.experiments.base import load_result
+from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, build_fact_prompts
+from rivalry.experiments.heads import heads_from_result
 from rivalry.facts.dataset import load_facts, load_irrelevant_words, select_split
-from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, build_fact_prompts
 from rivalry.heads.attack import ATTACK_TEMPLATES, answer_free_token, mentions_answer
-from rivalry.heads.attack_run import AttackConfig, run_attacks
 from rivalry.heads.attention import forbidden_word_attention, forbidden_word_span
 from rivalry.heads.search import rank_of, spearman
-from rivalry.heads.select import heads_from_run
-from rivalry.report.heads import build_attack_report
+from rivalry.report.attack import report
+from rivalry.report.page import render_page
 
 
 @pytest.fixture(scope="module")
@@ -61,37 +70,67 @@ def test_attention_mass_on_the_forbidden_word_is_a_share(chat_lm):
 
 def test_attack_effects_reproduce_with_plain_transformers(chat_lm, tmp_path):
     config = AttackConfig(limit=3, min_clean_probability=0.0, n_heads=2, spearman_facts=1, spearman_candidates=20)
-    results = run_attacks(chat_lm, config, tmp_path)
-    assert results["attacks"] == sorted(results["attacks"], key=lambda a: -a["success_rate"])
-    assert results["baseline"]["attack"] == "from:answer"
-    rows = list(csv.DictReader((tmp_path / "attacks.csv").open()))
-    assert {"attack", "fact_id", "answer", "prompt_clean", "prompt_attacked", "p_clean", "p_attacked"} <= set(rows[0])
+    result = run_attacks(chat_lm, config, progress=False)
+    result.save(tmp_path)
+    assert [asdict(a) for a in result.attacks] == sorted(
+        (asdict(a) for a in result.attacks), key=lambda a: -a["success_rate"]
+    )
+    assert result.baseline.attack == "from:answer"
+    header = next(csv.reader((tmp_path / "attacks.csv").open()))
+    assert {"attack", "fact_id", "answer", "prompt_clean", "prompt_attacked", "p_clean", "p_attacked"} <= set(header)
     vocab = VocabularyIndex(chat_lm.tokenizer)
-    for row in rows[::5]:
-        answer = vocab.token_set(row["answer"])
+    for row in result.rows[::5]:
+        answer = vocab.token_set(row.answer)
         for column in ("clean", "attacked"):
-            ids = torch.tensor([chat_lm.tokenizer(row[f"prompt_{column}"], add_special_tokens=False)["input_ids"]])
+            text = getattr(row, f"prompt_{column}")
+            ids = torch.tensor([chat_lm.tokenizer(text, add_special_tokens=False)["input_ids"]])
             with torch.no_grad():
                 probs = chat_lm.model(ids).logits[0, -1].softmax(-1)
-            assert float(probs[answer].sum()) == pytest.approx(float(row[f"p_{column}"]), rel=1e-4, abs=1e-7)
-        assert float(row["effect_log10"]) == pytest.approx(float(row["lo_attacked"]) - float(row["lo_clean"]))
+            assert float(probs[answer].sum()) == pytest.approx(getattr(row, f"p_{column}"), rel=1e-4, abs=1e-7)
+        assert row.effect_log10 == pytest.approx(row.lo_attacked - row.lo_clean)
     saved = json.loads((tmp_path / "attacks.json").read_text())
     assert saved["search"]["rank_agreement"][0]["n"] == 20
-    searched = {(r["fact_id"], r["template"]): r for r in csv.DictReader((tmp_path / "search.csv").open())}
-    for row in rows:
-        if row["source"] != "search":
+    searched = {(s.fact_id, s.template): s for s in result.searches}
+    for row in result.rows:
+        if row.source != "search":
             continue
-        search = searched[(row["fact_id"], row["template"])]
-        assert row["insertion"] == search["search"]
-        measured = dict(e.rsplit(" (", 1) for e in search["shortlist_predicted_measured"].split(" | "))
+        search = searched[(row.fact_id, row.template)]
+        assert row.insertion == search.search
+        measured = {w.word: w.measured for w in search.shortlist}
         # the measured shortlist effect of the chosen word is the attack's effect (same prompt, same model)
-        assert float(measured[row["insertion"]].rstrip(")").split(" / ")[1]) == pytest.approx(
-            float(row["effect_log10"]), abs=0.01
-        )
+        assert measured[row.insertion] == pytest.approx(row.effect_log10, abs=0.01)
     assert [h["site"] for h in saved["head_statistics"]] == saved["heads"]
     assert all(0.0 <= h["mass_competing"] <= 1.0 for h in saved["head_statistics"])
-    html = build_attack_report(tmp_path).read_text()
+    html = render_page(report(result))
     assert "Predicted vs measured" in html and "answer ranked first" in html and "The heads" in html
+    # the search.csv cell is a view of the typed shortlist
+    cells = [r["shortlist_predicted_measured"] for r in csv.DictReader((tmp_path / "search.csv").open())]
+    assert cells[0].split(" | ")[0].startswith(result.searches[0].shortlist[0].word + " (")
+
+
+def test_attack_result_saves_and_loads_exactly(chat_lm, tmp_path):
+    config = AttackConfig(limit=2, min_clean_probability=0.0, n_heads=2, templates=("from", "topic"), shortlist=2)
+    result = run_attacks(chat_lm, config, progress=False)
+    result.save(tmp_path)
+    loaded = AttackResult.load(tmp_path)
+    assert loaded == result and load_result(tmp_path) == result
+    assert loaded.searches == result.searches and loaded.rows == result.rows and loaded.heads == result.heads
+    assert loaded.provenance["model"].name == "tiny-chat"
+    assert render_page(report(loaded)) == render_page(report(result))
+    assert list(result.to_pandas().columns) == list(ATTACK_COLUMNS) and len(result.to_pandas()) == len(result.rows)
+    strict = json.loads((tmp_path / "attacks.json").read_text(), parse_constant=pytest.fail)
+    assert {"model", "settings", "heads", "search", "attacks", "baseline", "best_answer_free"} <= set(strict)
+    assert strict["settings"]["model"] == "tiny-chat" and strict["settings"]["heads_from"] is None
+
+
+def test_attack_takes_its_heads_from_a_forbidden_facts_result(chat_lm):
+    source = forbidden_facts_result({Site(1, "head", 2): -0.8, Site(0, "mlp"): -0.9, Site(0, "head", 3): -0.1})
+    config = AttackConfig(limit=1, min_clean_probability=0.0, n_heads=2, templates=("from",), shortlist=1)
+    result = run_attacks(chat_lm, config, source, heads_from_dir="somewhere", progress=False)
+    assert [s.label for s in result.heads] == ["L1H2", "L0H3"]
+    assert [h.label for h in result.head_statistics] == ["L1H2", "L0H3"]
+    assert result.fingerprint["heads_from"] == dict(source.fingerprint)
+    assert result.settings["heads_from"] == "somewhere"
 
 
 def test_word_checks_and_ranks():
@@ -109,14 +148,13 @@ def test_mentions_answer(chat_lm):
     assert not mentions_answer(chat_lm.tokenizer, "Berlin", "Paris", ids)
 
 
-def test_heads_from_a_forbidden_facts_run(tmp_path):
-    sites = [
-        {"site": "L1H2", "kind": "head", "layer": 1, "head": 2, "effect_mean": -0.5},
-        {"site": "L0.mlp", "kind": "mlp", "layer": 0, "head": None, "effect_mean": -0.9},
-        {"site": "L3H0", "kind": "head", "layer": 3, "head": 0, "effect_mean": -0.7},
-    ]
-    (tmp_path / "results.json").write_text(json.dumps({"sites": sites}))
-    assert [s.label for s in heads_from_run(tmp_path, 5)] == ["L3H0", "L1H2"]
+def test_heads_from_a_forbidden_facts_run():
+    source = forbidden_facts_result({Site(1, "head", 2): -0.5, Site(0, "mlp"): -0.9, Site(3, "head", 0): -0.7})
+    assert [s.label for s in heads_from_result(source, 5)] == ["L3H0", "L1H2"]
+    with pytest.raises(RivalryError, match="0 of 1 facts kept"):
+        heads_from_result(forbidden_facts_result({Site(0, "head", 0): -0.5}, empty=True), 5)
+    with pytest.raises(RivalryError, match="no head sites"):
+        heads_from_result(forbidden_facts_result({Site(0, "mlp"): -0.5}), 5)
 
 
 @pytest.mark.parametrize(
@@ -128,12 +166,39 @@ def test_heads_from_a_forbidden_facts_run(tmp_path):
         (["attack", "--heads-from", "/no/such/dir"], "directory not found"),
         (["heads", "--run", "/no/such/dir"], "run directory not found"),
         (["heads", "--top", "0"], "at least 1"),
+        (["attack", "--heads", "0"], "at least 1"),
+        (["attack", "--templates"], "at least one attack template"),
     ],
 )
 def test_cli_errors_are_one_line_with_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("rivalry: error:") and message in err and "\n" not in err
+
+
+def test_cli_refuses_a_bad_run_before_loading_the_model(tmp_path, capsys, monkeypatch):
+    """issue 11: `heads --run DIR` on a directory that is not a run (or an empty run) fails at once."""
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(heads_cmd, "load_model_from_args", no_model)
+    monkeypatch.setattr(attack_cmd, "load_model_from_args", no_model)
+    not_a_run = tmp_path / "not-a-run"
+    not_a_run.mkdir()
+    (not_a_run / "notes.txt").write_text("hello")
+    empty = tmp_path / "empty"
+    forbidden_facts_result({Site(0, "head", 0): -0.5}, empty=True).save(empty)
+    cases = [
+        (["heads", "--run", str(not_a_run)], "holds no rivalry result"),
+        (["heads", "--run", str(empty)], "0 of 1 facts kept"),
+        (["attack", "--heads-from", str(not_a_run)], "holds no rivalry result"),
+        (["attack", "--heads-from", str(empty)], "0 of 1 facts kept"),
+    ]
+    for argv, message in cases:
+        assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("rivalry: error:") and message in err and "\n" not in err, err
 
 
 @pytest.mark.slow
@@ -143,15 +208,15 @@ def test_attacks_on_smollm2_reproduce_with_plain_transformers(smollm2, tmp_path)
         limit=6, min_clean_probability=0.2, n_heads=4, templates=("from",), shortlist=2, spearman_facts=0,
         selection_facts=4,
     )  # fmt: skip
-    results = run_attacks(smollm2, config, tmp_path)
-    assert results["n_candidates"] > 30_000
-    rows = list(csv.DictReader((tmp_path / "attacks.csv").open()))
-    assert {r["source"] for r in rows} >= {"answer", "search", "attention"}
+    result = run_attacks(smollm2, config, progress=False)
+    assert result.n_candidates > 30_000
+    assert {r.source for r in result.rows} >= {"answer", "search", "attention"}
     vocab = VocabularyIndex(smollm2.tokenizer)
-    for row in rows[::3]:
-        answer = vocab.token_set(row["answer"])
+    for row in result.rows[::3]:
+        answer = vocab.token_set(row.answer)
         for column in ("clean", "attacked"):
-            ids = torch.tensor([smollm2.tokenizer(row[f"prompt_{column}"], add_special_tokens=False)["input_ids"]])
+            text = getattr(row, f"prompt_{column}")
+            ids = torch.tensor([smollm2.tokenizer(text, add_special_tokens=False)["input_ids"]])
             with torch.no_grad():
                 probs = smollm2.model(ids).logits[0, -1].float().softmax(-1)
-            assert float(probs[answer].sum()) == pytest.approx(float(row[f"p_{column}"]), rel=1e-3, abs=1e-6)
+            assert float(probs[answer].sum()) == pytest.approx(getattr(row, f"p_{column}"), rel=1e-3, abs=1e-6)

@@ -1,17 +1,31 @@
-"""Head mechanics on random tiny models: attention capture, OV circuits, the QK approximation, the exact search."""
+"""Head mechanics on random tiny models: attention capture, OV circuits, the QK approximation, the exact search;
+the ``rivalry heads`` experiment on a tiny chat model (typed result, save/load, report)."""
 
 from __future__ import annotations
 
+import csv
+import json
+
 import pytest
 import torch
+from chat_fixtures import tiny_chat_model
+from heads_fixtures import forbidden_facts_result
 from tiny_models import tiny_model
 
 from rivalry.core.sites import Site
 from rivalry.errors import RivalryError
+from rivalry.experiments.base import load_result
+from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION
+from rivalry.experiments.heads import HeadsConfig, HeadsResult
+from rivalry.experiments.heads import run as run_heads
+from rivalry.experiments.heads.result import HEAD_COLUMNS
+from rivalry.facts.dataset import load_facts, load_irrelevant_words, select_split
 from rivalry.heads.attention import attention_from_last
 from rivalry.heads.circuit import HeadCircuits, eager_attention
 from rivalry.heads.ov import ov_circuits
 from rivalry.heads.search import approx_slot_attention, exact_slot_attention
+from rivalry.report.heads import report
+from rivalry.report.page import render_page
 
 LLAMA_LIKE = ("llama", "mistral", "qwen2", "gemma", "gemma2")
 
@@ -132,3 +146,50 @@ def test_exact_search_matches_a_naive_loop(family):
     plain = exact_slot_attention(model, ids, slot, sites, candidates, batch_size=7, use_cache=False)
     torch.testing.assert_close(cached, naive, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(plain, naive, atol=1e-5, rtol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def chat_lm():
+    facts = select_split(load_facts(), "heldout")[:3]
+    texts = [f"{f.prompt} {f.answer} {f.wrong_answer} {f.subject}" for f in facts]
+    return tiny_chat_model([*texts, *load_irrelevant_words(), PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION])
+
+
+def test_heads_result_is_consistent_and_saves_exactly(chat_lm, tmp_path):
+    result = run_heads(chat_lm, HeadsConfig(split="heldout", limit=3, n_top=3, batch_size=2), progress=False)
+    assert result.n_facts == 3 and result.mass_competing.shape == (3, 2, 4) and result.ov_scores.shape == (2, 4)
+    assert result.selection.startswith("mass_competing") and len(result.top_heads) == 3
+    scores = [h.suppressor_score for h in result.top_heads]
+    assert scores == sorted(scores, reverse=True) and scores[0] == pytest.approx(float(result.scores.max()))
+    assert all(len(h.down_weighted_most) == min(8, result.n_ov_tokens) for h in result.top_heads)
+    assert result.example.heads == tuple(h.label for h in result.top_heads)
+    for weights in result.example.weights:
+        assert len(weights) == len(result.example.tokens) and sum(weights) == pytest.approx(1.0, abs=1e-5)
+    mass = result.attention_mass
+    assert mass.top_competing == pytest.approx(float(result.mass_competing.mean(0)[result.selected].mean()))
+    result.save(tmp_path)
+    loaded = HeadsResult.load(tmp_path)
+    assert loaded == result and load_result(tmp_path) == result
+    assert loaded.top_heads == result.top_heads and loaded.example == result.example
+    assert torch.equal(loaded.mass_competing, result.mass_competing)
+    assert render_page(report(loaded)) == render_page(report(result))
+    saved = json.loads((tmp_path / "heads.json").read_text(), parse_constant=pytest.fail)
+    for key in ("model", "settings", "n_facts", "n_ov_tokens", "selection", "top_heads", "attention_mass",
+                "ov_suppression", "paper_llama2_7b_chat", "example"):  # fmt: skip
+        assert key in saved
+    assert set(saved["settings"]) >= {"model", "split", "limit", "n_top", "batch_size", "run_dir"}
+    rows = list(csv.DictReader((tmp_path / "heads.csv").open()))
+    assert len(rows) == 8 and tuple(rows[0]) == HEAD_COLUMNS
+    assert list(result.to_pandas().columns) == list(HEAD_COLUMNS)
+    assert "Top heads: attention and OV circuit" in render_page(report(result))
+
+
+def test_heads_are_taken_from_a_forbidden_facts_result(chat_lm):
+    source = forbidden_facts_result({Site(0, "mlp"): -2.0, Site(1, "head", 3): -0.9, Site(0, "head", 1): -0.4})
+    config = HeadsConfig(split="heldout", limit=2, n_top=5)
+    result = run_heads(chat_lm, config, source, run_dir="runs/ff", progress=False)
+    assert [h.label for h in result.top_heads] == ["L1H3", "L0H1"]
+    assert result.selection == "forbidden-facts run" and result.settings["run_dir"] == "runs/ff"
+    assert result.fingerprint["heads_from"] == dict(source.fingerprint)
+    with pytest.raises(RivalryError, match="0 of 1 facts kept"):
+        run_heads(chat_lm, config, forbidden_facts_result({Site(0, "head", 0): -1.0}, empty=True), progress=False)

@@ -4,6 +4,8 @@
 EXPERIMENT_MODULES: tuple[str, ...] = (
     "rivalry.experiments.forbidden_facts",
     "rivalry.experiments.compare",
+    "rivalry.experiments.heads",
+    "rivalry.experiments.attack",
     "rivalry.experiments.obedience_tune",
     "rivalry.experiments.obedience_eval",
 )

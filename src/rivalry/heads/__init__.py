@@ -2,8 +2,10 @@
 
 One module per job: ``circuit`` (per-head modules, eager attention, rotary), ``attention`` (attention from the
 predicting position, the forbidden word's span and mass), ``embedding`` (effective embedding), ``ov`` (OV
-circuits and the suppression score), ``search`` (exact and approximate vocabulary attention search), ``select``
-(choosing heads), ``analysis`` (the ``rivalry heads`` run), ``attack`` and ``attack_run`` (``rivalry attack``).
+circuits and the suppression score), ``search`` (exact and approximate vocabulary attention search),
+``suppression_search`` (attention x OV through the answer's gradient), ``attack_search`` (the searches at an attack
+slot), ``attack`` (attack templates and scoring) and ``measures`` (per-head statistics). The experiments built on
+them are in :mod:`rivalry.experiments.heads` (``rivalry heads``) and :mod:`rivalry.experiments.attack`.
 """
 
 from rivalry.heads.attention import PromptAttention, attention_from_last, forbidden_word_attention, forbidden_word_span

@@ -31,8 +31,8 @@ from transformers import PreTrainedTokenizerBase
 from rivalry.core.metrics import answer_stats
 from rivalry.core.positions import position_ids_from_mask, resolve_positions
 from rivalry.core.vocabulary import normalise
+from rivalry.experiments.forbidden_facts.prompts import PREFILL_INSTRUCTION
 from rivalry.facts.dataset import Fact
-from rivalry.forbidden.prompts import PREFILL_INSTRUCTION
 from rivalry.models.anatomy import unwrap_model
 from rivalry.prompts.chat import ChatTurns, encode_batch, render_chat
 

@@ -11,8 +11,8 @@ Two searches run over every word candidate put in the template's slot (the slot 
 Candidate tokens that read the same once stripped (``" France"`` and ``"France"``) become one word, keeping its
 best prediction. The best ``shortlist`` words of the suppression search, and the best ``shortlist`` words that
 are answer-free (:func:`rivalry.heads.attack.answer_free_token` and no answer token), are then inserted for real
-and measured (:func:`shortlist_prompts`, scored by ``rivalry.heads.attack_run``): the search's final ranking is
-by measured effect.
+and measured (:func:`shortlist_prompts`, scored by :mod:`rivalry.experiments.attack.run`): the search's final
+ranking is by measured effect.
 """
 
 from __future__ import annotations
@@ -24,13 +24,18 @@ import torch
 from jaxtyping import Int
 from torch import Tensor
 
-from rivalry.core.vocabulary import normalise
+from rivalry.core.vocabulary import VocabularyIndex, normalise
 from rivalry.errors import RivalryError
 from rivalry.facts.dataset import Fact
 from rivalry.heads.attack import Attack, answer_free_token, mentions_answer, render_attack
 from rivalry.heads.attention import forbidden_word_span
 from rivalry.heads.search import rank_of, spearman
 from rivalry.heads.suppression_search import CandidateVectors, slot_suppression
+
+
+def word_candidates(vocab: VocabularyIndex) -> Int[Tensor, " n"]:
+    """Search candidates: tokens whose stripped text is alphabetic with at least two letters (insertable words)."""
+    return torch.tensor([i for i, t in enumerate(vocab.texts) if len(t.strip()) > 1 and t.strip().isalpha()])
 
 
 @dataclass
