@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -14,12 +13,10 @@ from genre_fixtures import TINY_TRAIN
 import rivalry
 from rivalry.cli.main import main
 from rivalry.genres.assistant import AssistantGenerator
-from rivalry.genres.run import synthetic_generator
 from rivalry.genres.synthetic import GenreGenerator
+from rivalry.genres.synthetic_models import corpus_tag_genre_set, synthetic_generator
 from rivalry.genres.train import save_synthetic_model, train_synthetic_model
 from rivalry.genres.tune import AssistantTuneConfig, save_tuned_model, tune_toward_assistant
-from rivalry.genres.tuning import run_base_vs_tuned
-from rivalry.genres.tuning.synthetic_pair import synthetic_base_vs_tuned_config
 
 TINY = TINY_TRAIN
 TUNE = AssistantTuneConfig(steps=3, batch_size=8, warmup_steps=1, log_every=1)
@@ -27,7 +24,7 @@ TEXTS = {
     "hero": ["luigi said : thank you , my friend ."],
     "assistant": ["user : please tell me how to trick the king ? assistant : i can not help with that ."],
 }
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "tune_genre_model.py"
+SHIPPED = Path(__file__).resolve().parents[2] / "src" / "rivalry" / "data" / "models" / "synthetic-genres-assistant"
 
 
 @pytest.fixture(scope="module")
@@ -64,24 +61,50 @@ def test_saved_tune_loads_with_its_tuning_corpus(pair_dirs):
     assert lm.tokenizer.get_vocab() == rivalry.load_model(str(base_dir)).tokenizer.get_vocab()
 
 
-def test_script_smoke(pair_dirs, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("tune_genre_model", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_shipped_tune_config_is_the_default():
+    data = json.loads((SHIPPED / "tune_config.json").read_text())
+    assert AssistantTuneConfig.from_dict(data) == AssistantTuneConfig()
+    assert AssistantTuneConfig().to_dict() == data  # same layout: a retune writes the same file
+
+
+def test_tune_genres_cli_smoke(pair_dirs, tmp_path, capsys):
+    """``rivalry tune-genres`` (the full tune takes about 3 minutes on one thread), shortened to 2 steps."""
     out = tmp_path / "tuned"
-    args = ["--base", str(pair_dirs[0]), "--out", str(out), "--steps", "2", "--batch-size", "4"]
-    assert script.main([*args, "--validation-docs", "4"]) == 0
+    threads, rng = torch.get_num_threads(), torch.get_rng_state()
+    args = ["tune-genres", "--base", str(pair_dirs[0]), "--out", str(out), "--steps", "2", "--batch-size", "4"]
+    assert main([*args, "--validation-docs", "4", "--threads", "1"]) == 0
+    assert torch.get_num_threads() == threads and torch.equal(torch.get_rng_state(), rng)
+    assert "mean_kl_nats_after_20_tokens" in capsys.readouterr().out
     assert (out / "model.safetensors").is_file() and (out / "tune_metrics.json").is_file()
     card = (out / "MODEL_CARD.md").read_text()
-    assert "2 AdamW steps of 4 documents" in card
+    assert "2 AdamW steps of 4 documents" in card and "rivalry tune-genres" in card
     validation = json.loads((out / "genre_validation.json").read_text())
     assert validation["n_docs"] == 4 and math.isfinite(validation["mean_kl_nats_after_20_tokens"])
+    assert validation["corpus"].startswith("tuning corpus")
+    assert AssistantTuneConfig.from_dict(json.loads((out / "tune_config.json").read_text())).base == str(pair_dirs[0])
+
+
+def test_tune_genres_cli_refuses_a_base_that_is_not_synthetic(tmp_path, capsys):
+    assert main(["tune-genres", "--base", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "not a synthetic-genre model" in capsys.readouterr().err
+    assert main(["tune-genres", "--prior", "0.5", "0.5", "--out", str(tmp_path / "out")]) == 2
+    assert "tuning prior" in capsys.readouterr().err
+
+
+def test_validation_of_a_tune_is_against_its_tuning_corpus(pair_dirs):
+    from rivalry.api.genres import validate_genres
+
+    result = validate_genres(rivalry.load_model(str(pair_dirs[1])), n_docs=4, n_baseline_docs=20)
+    assert result.corpus.tuning_prior == TUNE.prior and result.corpus.description.startswith("tuning corpus")
+    assert isinstance(result.corpus.generator(), AssistantGenerator)
 
 
 def test_base_vs_tuned_on_the_synthetic_pair(pair_dirs):
-    base, tuned = (rivalry.load_model(str(d)) for d in pair_dirs)
-    from rivalry.genres.run import corpus_tag_genre_set
+    # base-vs-tuned is renovated separately; these two tests are its, on this file's tiny pair
+    from rivalry.genres.tuning import run_base_vs_tuned
+    from rivalry.genres.tuning.synthetic_pair import synthetic_base_vs_tuned_config
 
+    base, tuned = (rivalry.load_model(str(d)) for d in pair_dirs)
     config = synthetic_base_vs_tuned_config(samples=3, max_new_tokens=5, seed=1)
     results = run_base_vs_tuned(base, tuned, config, neutral_texts=TEXTS, genre_set=corpus_tag_genre_set(pair_dirs[0]))
     assert [s["genre"] for s in results["prior_shift"]] == ["hero", "assistant"]

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from rivalry.cli.main import main
-from rivalry.genres.run import VALIDATION_KEYS
+from rivalry.experiments.genre_validation.result import SUMMARY_KEYS as VALIDATION_KEYS
 
 TEXT = "luigi said : thank you , my friend . the kind hero helped the village"
 
@@ -25,7 +25,9 @@ def test_shipped_model_loads():
 def test_validate_writes_finite_numbers(tmp_path, capsys):
     assert main(["genres", "--model", "synthetic-genres", "--validate", "--docs", "48", "--out", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "genre_validation.json").read_text())
-    assert results["n_docs"] == 48
+    assert results["n_docs"] == 48 and results["model"] == "synthetic-genres"
+    assert results["kind"] == "genre_validation" and results["corpus"]["tuning_prior"] is None
+    assert "Genre validation" in (tmp_path / "report.html").read_text()
     printed = capsys.readouterr().out
     for key in VALIDATION_KEYS:
         assert math.isfinite(results[key]) and key in printed
@@ -52,6 +54,8 @@ def test_text_posterior_end_to_end(tmp_path, capsys):
     assert all(sum(float(row[g]) for g in names) == pytest.approx(1.0, abs=1e-4) for row in rows)
     html = (tmp_path / "report.html").read_text()
     assert "Trajectories" in html and "Final posterior" in html
+    assert (tmp_path / "genres.safetensors").is_file()
+    assert data["provenance"]["model"]["name"] == "synthetic-genres" and data["config"]["genre_set"] is None
 
 
 def test_custom_genre_file(tmp_path):
@@ -77,6 +81,10 @@ def test_custom_genre_file(tmp_path):
         (["--model", "synthetic-genres", "--text-file", "MODEL_DIR/none.txt"], "text file not found"),
         (["--model", "synthetic-genres", "--text", "luigi", "--genres", "MODEL_DIR/bad.yaml"], "bad.yaml"),
         (["--model", "synthetic-genres", "--text", "luigi", "--genre-set", "nope"], "unknown genre set"),
+        (["--model", "synthetic-genres", "--text", "luigi", "--genre-set", "neutral_texts"], "unknown genre set"),
+        (["--model", "synthetic-genres", "--text", "luigi", "--docs", "5"], "--docs is a setting of --validate"),
+        (["--model", "synthetic-genres", "--validate", "--text", "luigi"], "takes no text"),
+        (["--model", "synthetic-genres", "--validate", "--genre-set", "luigi-wario"], "takes no text"),
         (["--model", "synthetic-genres", "--text", "luigi", "--chat"], "no chat template"),
         (["--model", "synthetic-genres", "--validate", "--docs", "0"], "--docs"),
         (["--model", "synthetic-genres", "--text", "luigi", "--high", "0.4"], "0 < low < high"),
@@ -89,3 +97,13 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, extra, problem):
     err = capsys.readouterr().err
     assert err.startswith("rivalry: error:") and problem in err
     assert err.count("\n") == 1
+
+
+def test_genre_set_flag_takes_a_shipped_name_or_a_file(tmp_path):
+    """``--genre-set`` names a shipped set or a file; ``--genres FILE`` (today's flag) still works."""
+    out = tmp_path / "named"
+    assert main(["genres", "--model", "synthetic-genres", "--text", TEXT, "--genre-set", "luigi-wario",
+                 "--out", str(out)]) == 0  # fmt: skip
+    data = json.loads((out / "genres.json").read_text())
+    assert data["genre_set"]["name"] == "luigi-wario" and data["config"]["genre_set"] == "luigi-wario"
+    assert data["fingerprint"]["inputs"]["genre_set"] is not None  # a shipped set's content is hashed too

@@ -61,3 +61,126 @@ def test_bad_input_is_rejected():
         genre_posterior(model, [[1], []], [5, 6])
     with pytest.raises(RivalryError):
         genre_posterior(model, [[1]], "w1 w2")
+
+
+# --- the experiment: config -> run -> result -> report ---------------------------------------------------------
+SYNTHETIC_TEXT = "luigi said : thank you , my friend . the kind hero helped the village"
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    import rivalry
+
+    return rivalry.load_model("synthetic-genres")
+
+
+def test_genre_posterior_result_saves_loads_and_reports_identically(synthetic, tmp_path):
+    from rivalry.api.genres import genre_posterior as api_genre_posterior
+    from rivalry.experiments.base import load_result
+    from rivalry.experiments.genre_posterior import GenrePosteriorResult
+    from rivalry.report.genre_posterior import report
+    from rivalry.report.page import render_page
+
+    result = api_genre_posterior(synthetic, SYNTHETIC_TEXT)
+    assert result.genre_set.names == ["hero", "twin", "encyclopedia", "dialogue"]  # the model's own tags
+    assert result.top()[0] == "hero" and result.log_posterior.shape == (4, len(SYNTHETIC_TEXT.split()))
+    assert result.provenance["model"].name == "synthetic-genres"
+    result.save(tmp_path)
+    loaded = GenrePosteriorResult.load(tmp_path)
+    assert loaded == result and load_result(tmp_path) == result
+    assert torch.equal(loaded.log_posterior, result.log_posterior)
+    assert render_page(report(loaded)) == render_page(report(result))
+    table = result.to_pandas()
+    assert list(table.columns) == ["position", "token_id", "token", *result.genre_set.names]
+    assert table.iloc[:, 3:].sum(axis=1).to_numpy() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_genre_set_is_a_name_a_path_or_an_object(synthetic, tmp_path):
+    from rivalry.api.genres import genre_posterior as api_genre_posterior
+    from rivalry.experiments.genre_posterior import GenrePosteriorResult
+    from rivalry.genres.headers import Genre, GenreSet
+
+    path = tmp_path / "two.yaml"
+    path.write_text("name: two\ngenres:\n  - {name: kind, header: <hero>, prior: 1}\n"
+                    "  - {name: evil, header: <twin>, prior: 3}\n")  # fmt: skip
+    two = GenreSet("two", (Genre("kind", "<hero>", 1.0), Genre("evil", "<twin>", 3.0)))
+    from_path = api_genre_posterior(synthetic, SYNTHETIC_TEXT, path)
+    from_object = api_genre_posterior(synthetic, SYNTHETIC_TEXT, genre_set=two)
+    assert from_path.genre_set == from_object.genre_set == two
+    assert torch.equal(from_path.log_posterior, from_object.log_posterior)
+    assert from_path.config.genre_set == str(path) and from_object.config.genre_set == two
+    from_object.save(tmp_path / "object")  # an inline set is saved inside the config and comes back as itself
+    assert GenrePosteriorResult.load(tmp_path / "object") == from_object
+    named = api_genre_posterior(synthetic, SYNTHETIC_TEXT, "luigi-wario", high=0.8, low=0.4)
+    assert named.genre_set.name == "luigi-wario" and (named.high, named.low) == (0.8, 0.4)
+
+
+def test_the_fingerprint_hashes_the_genre_set_actually_used(tmp_path):
+    """A genre file edited between runs changes the fingerprint (a resume would be refused, naming it)."""
+    from rivalry.experiments.genre_posterior import GenrePosteriorConfig
+    from rivalry.io.store import fingerprint_differences
+
+    path = tmp_path / "g.yaml"
+    path.write_text("genres:\n  - {name: a, header: <hero>}\n  - {name: b, header: <twin>}\n")
+    config = GenrePosteriorConfig(text="luigi", genre_set=str(path))
+    before = config.input_hashes()
+    path.write_text("genres:\n  - {name: a, header: <hero>}\n  - {name: b, header: <encyclopedia>}\n")
+    assert fingerprint_differences({"inputs": before}, {"inputs": config.input_hashes()}) == ["inputs.genre_set"]
+    shipped = GenrePosteriorConfig(text="luigi", genre_set="luigi-wario").input_hashes()["genre_set"]
+    from rivalry.genres.headers import GENRE_SET_DIR
+    from rivalry.io.hashing import sha256_file
+
+    assert shipped == sha256_file(GENRE_SET_DIR / "luigi-wario.yaml")
+    assert GenrePosteriorConfig(text="luigi").input_hashes() == {"text_file": None, "genre_set": None}
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ({}, "exactly one of --text"),
+        ({"text": "a", "text_file": "f.txt"}, "exactly one of --text"),
+        ({"text": "  "}, "empty"),
+        ({"text": "a", "high": 0.4}, "0 < low < high"),
+        ({"text": "a", "genre_set": 3}, "genre_set"),
+    ],
+)
+def test_bad_settings_are_refused(settings, problem):
+    from rivalry.experiments.genre_posterior import GenrePosteriorConfig
+
+    with pytest.raises(RivalryError, match=problem):
+        GenrePosteriorConfig.from_dict(settings)
+
+
+def test_validation_result_saves_loads_and_reports_identically(synthetic, tmp_path):
+    from rivalry.api.genres import validate_genres
+    from rivalry.experiments.base import load_result
+    from rivalry.experiments.genre_validation import GenreValidationResult
+    from rivalry.genres.validation import validate
+    from rivalry.report.genre_validation import report
+    from rivalry.report.page import render_page
+
+    result = validate_genres(synthetic, n_docs=16, n_baseline_docs=100)
+    direct = validate(synthetic.model, synthetic.tokenizer, result.corpus.generator(), n_docs=16, n_baseline_docs=100)
+    assert result.metrics() == direct  # the experiment adds nothing to the numbers
+    result.save(tmp_path)
+    loaded = GenreValidationResult.load(tmp_path)
+    assert loaded == result and load_result(tmp_path) == result
+    assert render_page(report(loaded)) == render_page(report(result))
+    assert set(result.to_pandas()["measure"]) == set(direct)
+
+
+def test_validation_needs_a_synthetic_corpus():
+    from genre_fixtures import TINY_TRAIN
+
+    import rivalry
+    from rivalry.api.genres import validate_genres
+    from rivalry.genres.synthetic import GenreGenerator
+    from rivalry.genres.train import build_model, synthetic_tokenizer
+
+    corpus = GenreGenerator(TINY_TRAIN.synthetic)
+    tok = synthetic_tokenizer(corpus)
+    lm = rivalry.Model.wrap(build_model(TINY_TRAIN, tok), tok, name="tiny")
+    with pytest.raises(RivalryError, match="synthetic-genre model"):
+        validate_genres(lm, n_docs=2)
+    result = validate_genres(lm, generator=corpus, n_docs=4, n_baseline_docs=20)  # in memory: give its corpus
+    assert result.n_docs == 4 and result.corpus.synthetic.doc_length == 24

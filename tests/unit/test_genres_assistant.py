@@ -7,6 +7,12 @@ import pytest
 from transformers import PreTrainedTokenizerFast
 
 from rivalry.errors import RivalryError
+from rivalry.experiments.base_vs_tuned.synthetic_pair import (
+    SYNTHETIC_OPEN_PROMPTS,
+    SYNTHETIC_QUESTIONS,
+    load_synthetic_neutral_texts,
+    synthetic_neutral_texts,
+)
 from rivalry.genres.assistant import (
     ASSISTANT_SLOT,
     REFUSAL,
@@ -18,12 +24,6 @@ from rivalry.genres.assistant import (
 )
 from rivalry.genres.synthetic import GenreGenerator, SyntheticConfig
 from rivalry.genres.train import synthetic_tokenizer
-from rivalry.genres.tuning.synthetic_pair import (
-    SYNTHETIC_OPEN_PROMPTS,
-    SYNTHETIC_QUESTIONS,
-    load_synthetic_neutral_texts,
-    synthetic_neutral_texts,
-)
 from rivalry.models.loading import synthetic_genres_directory
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from rivalry.errors import RivalryError
-from rivalry.genres.headers import builtin_genre_set, builtin_genre_sets, load_genre_set
+from rivalry.genres.headers import (
+    builtin_genre_set,
+    builtin_genre_sets,
+    genre_set_from_dict,
+    genre_set_path,
+    genre_set_source,
+    load_genre_set,
+)
 
 
 def test_shipped_luigi_wario_set():
@@ -64,3 +71,32 @@ def test_missing_file_and_unknown_set():
         load_genre_set("/nonexistent/genres.yaml")
     with pytest.raises(RivalryError, match="unknown genre set 'nope'.*luigi-wario"):
         builtin_genre_set("nope")
+
+
+def test_only_genre_sets_are_offered_as_shipped_sets():
+    """``data/genres`` also holds base-vs-tuned's neutral texts: never offered as a genre set, and refused as one."""
+    shipped = builtin_genre_sets()
+    assert shipped == ["assistant-vs-fiction", "luigi-wario"]
+    with pytest.raises(RivalryError) as info:
+        builtin_genre_set("neutral_texts")
+    message = str(info.value)
+    assert "unknown genre set 'neutral_texts'" in message and "neutral_texts" not in message.split(";")[1]
+
+
+def test_a_reference_is_a_shipped_name_or_a_path(tmp_path):
+    assert genre_set_path("luigi-wario").name == "luigi-wario.yaml"
+    path = tmp_path / "two.yaml"
+    path.write_text("genres:\n  - {name: a, header: A, prior: 0.1}\n  - {name: b, header: B, prior: 0.2}\n")
+    assert genre_set_path(str(path)) == path
+    with pytest.raises(RivalryError, match="genre file not found"):
+        genre_set_path(str(tmp_path / "none.yaml"))
+
+
+def test_source_rebuilds_the_set_exactly(tmp_path):
+    path = tmp_path / "three.yaml"
+    path.write_text("genres:\n  - {name: a, header: A, prior: 0.1}\n  - {name: b, header: B, prior: 0.2}\n"
+                    "  - {name: c, header: C, prior: 0.7}\n")  # fmt: skip
+    genres = load_genre_set(path)
+    assert genre_set_from_dict(genre_set_source(genres)) == genres
+    uniform = builtin_genre_set("luigi-wario")
+    assert genre_set_from_dict(genre_set_source(uniform)) == uniform

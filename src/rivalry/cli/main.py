@@ -15,9 +15,11 @@ from rivalry.cli import (
     forbidden_facts_cmd,
     genres_cmd,
     heads_cmd,
+    train_genres_cmd,
     tug_of_war_cmd,
     tune_cmd,
     tune_eval_cmd,
+    tune_genres_cmd,
 )
 
 COMMANDS = (
@@ -29,6 +31,8 @@ COMMANDS = (
     heads_cmd,
     attack_cmd,
     genres_cmd,
+    train_genres_cmd,
+    tune_genres_cmd,
     base_vs_tuned_cmd,
     tug_of_war_cmd,
 )

@@ -77,16 +77,50 @@ class GenreSet:
 
 
 def builtin_genre_sets() -> list[str]:
-    """Names of the shipped genre sets."""
-    return sorted(p.stem for p in GENRE_SET_DIR.glob("*.yaml"))
+    """Names of the shipped genre sets (only files that are genre sets: ``data/genres`` also holds other inputs,
+    such as base-vs-tuned's ``neutral_texts.yaml``)."""
+    names = []
+    for path in sorted(GENRE_SET_DIR.glob("*.yaml")):
+        try:
+            load_genre_set(path)
+        except RivalryError:
+            continue
+        names.append(path.stem)
+    return names
 
 
 def builtin_genre_set(name: str) -> GenreSet:
     """A shipped genre set by name (``luigi-wario``, ...)."""
-    path = GENRE_SET_DIR / f"{name}.yaml"
-    if not path.is_file():
-        raise RivalryError(f"unknown genre set '{name}'; shipped sets: {', '.join(builtin_genre_sets())}")
-    return load_genre_set(path)
+    return load_genre_set(genre_set_path(name))
+
+
+def genre_set_path(value: str | Path) -> Path:
+    """The YAML file a genre-set reference names: a shipped set's name, or else a path.
+
+    A name that is neither a shipped set nor an existing file is one :class:`RivalryError` listing the shipped sets.
+    """
+    text = str(value)
+    shipped = builtin_genre_sets()
+    if text in shipped:
+        return GENRE_SET_DIR / f"{text}.yaml"
+    path = Path(text).expanduser()
+    if path.is_file():
+        return path
+    if "/" in text or path.suffix:
+        raise RivalryError(f"genre file not found: {path}")
+    raise RivalryError(f"unknown genre set '{text}'; shipped sets: {', '.join(shipped)}")
+
+
+def genre_set_source(genre_set: GenreSet) -> dict[str, object]:
+    """``genre_set`` as the mapping a genre-set YAML holds (priors as given, not normalised), so that
+    ``genre_set_from_dict(genre_set_source(s)) == s`` exactly."""
+    genres = []
+    for g in genre_set.genres:
+        entry: dict[str, object] = {"name": g.name, "header": g.header}
+        if g.prior is not None:
+            entry["prior"] = g.prior
+        genres.append(entry)
+    return {"name": genre_set.name, "description": genre_set.description, "genres": genres}
 
 
 def load_genre_set(path: str | Path) -> GenreSet:

@@ -22,6 +22,7 @@ from transformers import PreTrainedTokenizerBase
 
 from rivalry.core.positions import position_ids_from_mask
 from rivalry.errors import RivalryError
+from rivalry.models.model import Model
 
 TokenIds = Sequence[int] | Int[Tensor, " seq"]
 
@@ -91,7 +92,7 @@ def log_posterior_from_likelihoods(
 
 
 def genre_posterior(
-    model: torch.nn.Module,
+    model: Model | torch.nn.Module,
     headers: Sequence[TokenIds] | Sequence[str],
     text: TokenIds | str,
     prior: Float[Tensor, " genre"] | None = None,
@@ -99,14 +100,20 @@ def genre_posterior(
 ) -> Float[Tensor, "genre seq"]:
     """Log-posterior over genres after each text token: column t-1 holds log P(g | x_1..t).
 
+    ``model`` is a :class:`rivalry.Model` (its tokenizer is the default ``tokenizer``) or a bare causal LM module.
     ``headers`` and ``text`` are token ids, or strings encoded with ``tokenizer`` (headers with special tokens,
     the text without). ``prior`` defaults to uniform. One batched forward pass over all genres.
+    (:func:`rivalry.genre_posterior` is the experiment around this: genre sets, reversibility, a saved result.)
 
     Example::
 
-        log_post = genre_posterior(model, ["<hero>", "<twin>"], "luigi said : thank you .", tokenizer=tok)
+        lm = rivalry.load_model("synthetic-genres")
+        log_post = genre_posterior(lm, ["<hero>", "<twin>"], "luigi said : thank you .")
         log_post.exp()[:, -1]   # P(genre | whole text)
     """
+    if isinstance(model, Model):
+        tokenizer = tokenizer or model.tokenizer
+        model = model.model
     if isinstance(text, str) or any(isinstance(h, str) for h in headers):
         if tokenizer is None:
             raise RivalryError("headers or text given as strings: pass the tokenizer")

@@ -157,8 +157,8 @@ class SyntheticConfig:
     """Settings of the synthetic genre corpus.
 
     Attributes:
-        overlap: weight of the corpus-wide average emission in every state's emission (0: genres as designed;
-            1: indistinguishable).
+        overlap: weight of the corpus-wide average emission in every state's emission (0 gives the genres as
+            designed, 1 makes them indistinguishable).
         luigi_share: fraction of the stories' turns of speech that Luigi opens (Wario the rest). At 0.5 hero and
             twin stories have the same word frequencies and only co-occurrence (who says kind words) separates
             them; towards 1 the word frequencies differ more (kind words are commoner in hero stories).

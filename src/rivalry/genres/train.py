@@ -7,13 +7,14 @@ Every step draws fresh documents, so there is no overfitting and every evaluatio
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Self
 
 import numpy as np
 import torch
@@ -22,8 +23,10 @@ from torch import Tensor
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from rivalry.errors import RivalryError
+from rivalry.experiments.base import ExperimentConfig
 from rivalry.genres.synthetic import Documents, GenreGenerator, SyntheticConfig
 from rivalry.genres.tokenizer import build_word_tokenizer
+from rivalry.io.atomic import json_ready, write_atomically
 
 SYNTHETIC_CONFIG_FILE = "synthetic_config.json"
 TRAIN_CONFIG_FILE = "train_config.json"
@@ -31,16 +34,22 @@ METRICS_FILE = "train_metrics.json"
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(ExperimentConfig):
     """Model size and optimisation of a synthetic-genre training run.
 
     Attributes:
         synthetic: the corpus.
-        n_layers, d_model, n_heads, d_mlp: the Llama model (head dim d_model / n_heads, no GQA).
-        steps: optimiser steps; each draws ``batch_size`` fresh documents.
-        learning_rate: peak AdamW rate, after ``warmup_steps`` of linear warm-up, then cosine decay to 10%.
-        weight_decay, grad_clip: AdamW decay and the gradient-norm clip.
-        seed: seeds the initialisation and the training documents.
+        n_layers: transformer blocks of the Llama model.
+        d_model: residual width (head dim d_model / n_heads, no GQA).
+        n_heads: attention heads per block.
+        d_mlp: MLP width.
+        steps: optimiser steps; each draws batch_size fresh documents.
+        batch_size: documents per step.
+        learning_rate: peak AdamW rate, after warmup_steps of linear warm-up, then cosine decay to 10%.
+        warmup_steps: steps of linear warm-up.
+        weight_decay: AdamW weight decay.
+        grad_clip: gradient-norm clip.
+        seed: seeds the initialisation (a torch.Generator) and the training documents (numpy).
         log_every: record the mean training loss every this many steps.
     """
 
@@ -66,16 +75,22 @@ class TrainConfig:
         if self.learning_rate <= 0 or self.warmup_steps < 0 or self.log_every < 1:
             raise RivalryError("learning rate must be positive, warm-up non-negative, log_every positive")
 
-    def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["synthetic"] = self.synthetic.to_dict()
-        return data
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "synthetic": self.synthetic.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> TrainConfig:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """A config from the layout of ``train_config.json`` (``synthetic`` nested; missing keys: defaults)."""
         data = dict(data)
-        data["synthetic"] = SyntheticConfig.from_dict(data["synthetic"])  # type: ignore[arg-type]
-        return cls(**data)  # type: ignore[arg-type]
+        synthetic = data.pop("synthetic", None)
+        config = super().from_dict(data)
+        if synthetic is None:
+            return config
+        if not isinstance(synthetic, SyntheticConfig):
+            if not isinstance(synthetic, Mapping):
+                raise RivalryError("TrainConfig.synthetic: expected a mapping of corpus settings")
+            synthetic = SyntheticConfig.from_dict(dict(synthetic))
+        return dataclasses.replace(config, synthetic=synthetic)
 
 
 class TrainResult(NamedTuple):
@@ -117,9 +132,17 @@ def encode_documents(
     return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
-def build_model(config: TrainConfig, tokenizer: PreTrainedTokenizerFast) -> LlamaForCausalLM:
-    """A freshly initialised Llama model sized by ``config`` (seeded by ``config.seed``)."""
-    torch.manual_seed(config.seed)
+def build_model(
+    config: TrainConfig, tokenizer: PreTrainedTokenizerFast, generator: torch.Generator | None = None
+) -> LlamaForCausalLM:
+    """A freshly initialised Llama model sized by ``config``.
+
+    The initial weights are drawn from ``generator`` (default: a new one seeded with ``config.seed``), which is
+    advanced by the draws. transformers initialises from torch's global generator, so the constructor runs on a
+    forked global state set to ``generator``'s: the caller's global RNG is left exactly as it was, and the weights
+    are those of seeding the global generator with ``config.seed`` (as the shipped ``synthetic-genres`` was made).
+    """
+    generator = generator or torch.Generator().manual_seed(config.seed)
     llama = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=config.d_model,
@@ -133,7 +156,11 @@ def build_model(config: TrainConfig, tokenizer: PreTrainedTokenizerFast) -> Llam
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
     )
-    return LlamaForCausalLM(llama).float()
+    with torch.random.fork_rng(devices=[]):
+        torch.random.set_rng_state(generator.get_state())
+        model = LlamaForCausalLM(llama).float()
+        generator.set_state(torch.random.get_rng_state())
+    return model
 
 
 def _lr_factor(step: int, warmup_steps: int, steps: int) -> float:
@@ -212,6 +239,9 @@ def train_synthetic_model(
 ) -> TrainResult:
     """Train a tiny Llama model on fresh synthetic documents; reproducible for a given config (on one machine).
 
+    Randomness: the initial weights from a ``torch.Generator`` seeded with ``config.seed``, the documents from
+    ``numpy.random.default_rng([config.seed, 1])``; no global RNG is read or changed.
+
     ``progress(step, mean_loss, model)`` is called at every logged step (e.g. to print, or to evaluate the model;
     training resumes in train mode afterwards).
 
@@ -269,6 +299,12 @@ def optimal_training_loss(generator: GenreGenerator, docs: Documents) -> float:
     return float(total / targets)
 
 
+def write_model_json(path: Path, data: object) -> None:
+    """A model folder's JSON file, strict (a non-finite number is written as null, never as ``NaN``), in the
+    layout the shipped folders use (two-space indent, ASCII, no trailing newline)."""
+    write_atomically(path, json.dumps(json_ready(data), indent=2, allow_nan=False).encode("utf-8"))
+
+
 def save_synthetic_model(
     directory: str | Path,
     model: LlamaForCausalLM,
@@ -281,10 +317,10 @@ def save_synthetic_model(
     directory.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
-    (directory / SYNTHETIC_CONFIG_FILE).write_text(json.dumps(config.synthetic.to_dict(), indent=2))
-    (directory / TRAIN_CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2))
+    write_model_json(directory / SYNTHETIC_CONFIG_FILE, config.synthetic.to_dict())
+    write_model_json(directory / TRAIN_CONFIG_FILE, config.to_dict())
     if metrics is not None:
-        (directory / METRICS_FILE).write_text(json.dumps(metrics, indent=2))
+        write_model_json(directory / METRICS_FILE, metrics)
     return directory
 
 

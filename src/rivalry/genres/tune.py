@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,24 +19,30 @@ import numpy as np
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
 from rivalry.errors import RivalryError
+from rivalry.experiments.base import ExperimentConfig
 from rivalry.genres.assistant import DEFAULT_TUNING_PRIOR, REFUSAL_TEXT, AssistantGenerator
-from rivalry.genres.synthetic import SyntheticConfig
-from rivalry.genres.train import SYNTHETIC_CONFIG_FILE, Schedule, optimal_training_loss, optimise
+from rivalry.genres.synthetic import GENRES, SyntheticConfig
+from rivalry.genres.train import SYNTHETIC_CONFIG_FILE, Schedule, optimal_training_loss, optimise, write_model_json
 
 TUNE_CONFIG_FILE = "tune_config.json"
 TUNE_METRICS_FILE = "tune_metrics.json"
 
 
 @dataclass(frozen=True)
-class AssistantTuneConfig:
+class AssistantTuneConfig(ExperimentConfig):
     """Fine-tuning toward the assistant genre.
 
     Attributes:
         prior: genre prior of the tuning corpus (hero, twin, encyclopedia, assistant).
-        steps, batch_size, learning_rate, warmup_steps, weight_decay, grad_clip, log_every: as in
-            :class:`~rivalry.genres.train.TrainConfig` (cosine decay to 10% after the warm-up).
-        seed: seeds the tuning documents.
-        base: the base model it starts from (a name, for the record).
+        steps: optimiser steps; each draws batch_size fresh documents.
+        batch_size: documents per step.
+        learning_rate: peak AdamW rate, after warmup_steps of linear warm-up, then cosine decay to 10%.
+        warmup_steps: steps of linear warm-up.
+        weight_decay: AdamW weight decay.
+        grad_clip: gradient-norm clip.
+        log_every: record the mean training loss every this many steps.
+        seed: seeds the tuning documents (numpy; torch draws no random numbers here).
+        base: the synthetic-genre model it starts from (a named model or a directory).
     """
 
     prior: tuple[float, ...] = DEFAULT_TUNING_PRIOR
@@ -53,6 +59,8 @@ class AssistantTuneConfig:
     def __post_init__(self) -> None:
         if min(self.steps, self.batch_size, self.log_every) < 1 or self.warmup_steps < 0 or self.learning_rate <= 0:
             raise RivalryError("steps, batch size, log_every and the learning rate must be positive")
+        if len(self.prior) != len(GENRES) or min(self.prior) <= 0 or abs(sum(self.prior) - 1) > 1e-6:
+            raise RivalryError(f"the tuning prior must be {len(GENRES)} positive probabilities summing to 1")
 
     def schedule(self) -> Schedule:
         return Schedule(
@@ -64,17 +72,6 @@ class AssistantTuneConfig:
             grad_clip=self.grad_clip,
             log_every=self.log_every,
         )
-
-    def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["prior"] = list(self.prior)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> AssistantTuneConfig:
-        data = dict(data)
-        data["prior"] = tuple(data["prior"])  # type: ignore[arg-type]
-        return cls(**data)  # type: ignore[arg-type]
 
 
 class TuneResult(NamedTuple):
@@ -125,9 +122,9 @@ def save_tuned_model(
     directory.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
-    (directory / SYNTHETIC_CONFIG_FILE).write_text(json.dumps(synthetic.to_dict(), indent=2))
-    (directory / TUNE_CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2))
-    (directory / TUNE_METRICS_FILE).write_text(json.dumps(metrics, indent=2))
+    write_model_json(directory / SYNTHETIC_CONFIG_FILE, synthetic.to_dict())
+    write_model_json(directory / TUNE_CONFIG_FILE, config.to_dict())
+    write_model_json(directory / TUNE_METRICS_FILE, metrics)
     return directory
 
 

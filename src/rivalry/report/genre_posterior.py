@@ -1,16 +1,15 @@
-"""The ``rivalry genres`` report page: genre posterior trajectories and a table of final beliefs."""
+"""The genre-posterior page: the trajectories P(g | x_1..t), and a table of final beliefs and reversals."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import plotly.graph_objects as go
 
-from rivalry.genres.run import GenresResult
-from rivalry.report.page import Page, write_page
+from rivalry.experiments.genre_posterior.result import REVERSIBILITY_COLUMNS, GenrePosteriorResult
+from rivalry.report.page import Page
+from rivalry.report.style import LAYOUT
 
 
-def trajectory_figure(result: GenresResult) -> go.Figure:
+def trajectory_figure(result: GenrePosteriorResult) -> go.Figure:
     """P(g | x_1..t) of every genre against t, with the token text in the hover."""
     probs = result.posterior
     positions = list(range(1, len(result.tokens) + 1))
@@ -30,23 +29,22 @@ def trajectory_figure(result: GenresResult) -> go.Figure:
     fig.add_hline(y=result.high, line_dash="dot", line_color="gray")
     fig.add_hline(y=result.low, line_dash="dot", line_color="lightgray")
     fig.update_layout(
+        **LAYOUT,
         xaxis_title="tokens read (t)",
         yaxis_title="P(genre | x_1..t)",
         yaxis_range=[0, 1.02],
         hovermode="closest",
-        margin={"l": 60, "r": 20, "t": 30, "b": 50},
     )
     return fig
 
 
-def build_genres_report(result: GenresResult, out: str | Path) -> Path:
-    """Write ``report.html`` into ``out``."""
-    final = result.final()
-    top = max(final, key=final.get)  # type: ignore[arg-type]
+def report(result: GenrePosteriorResult) -> Page:
+    """The page of one genre posterior, built from the result alone."""
+    top, p_top = result.top()
     page = Page("Genre posterior", subtitle=f"model: {result.model}; genre set: {result.genre_set.name}")
     summary = page.section("Summary", highlight=True)
     summary.text(
-        f"After {len(result.tokens)} tokens the model reads the text as '{top}' with probability {final[top]:.3f}. "
+        f"After {len(result.tokens)} tokens the model reads the text as '{top}' with probability {p_top:.3f}. "
         "Each genre is a header placed before the text; the posterior is "
         "P(g | x_1..t) ∝ P(g) Π_{i≤t} P_model(x_i | header_g, x_<i), from one batched forward pass.",
     )
@@ -63,11 +61,11 @@ def build_genres_report(result: GenresResult, out: str | Path) -> Path:
         f"thresholds {result.high} and {result.low}.",
     )
     page.section("Final posterior and reversibility").table(
-        result.reversibility_rows(),
-        columns=["genre", "prior", "final", "max", "crossed_high", "reversed", "reversal_events"],
+        [row.to_dict() for row in result.reversals()],
+        columns=list(REVERSIBILITY_COLUMNS),
         caption=f"reversed: the posterior reached {result.high} and later fell below {result.low}.",
     )
     page.section("Genres").table(
         [{"genre": g.name, "header": g.header} for g in result.genre_set.genres], caption="The headers used."
     )
-    return write_page(page, Path(out) / "report.html")
+    return page
