@@ -92,7 +92,10 @@ def add_config_arguments(
             kwargs["choices"] = list(get_args(hint))
         elif get_origin(hint) is tuple:
             inner = (get_args(hint) or (str,))[0]
-            kwargs.update(nargs="*", type=inner, metavar=inner.__name__.upper())
+            if get_origin(inner) is Literal:
+                kwargs.update(nargs="*", choices=list(get_args(inner)))
+            else:
+                kwargs.update(nargs="*", type=inner, metavar=getattr(inner, "__name__", "VALUE").upper())
         elif hint in (int, float, str):
             kwargs["type"] = _none_or(hint) if nullable else hint
             kwargs["metavar"] = {int: "N", float: "X", str: "TEXT"}[hint]
