@@ -20,6 +20,7 @@ REPORT_MODULES = {
     "genre_validation": "rivalry.report.genre_validation",
     "base_vs_tuned": "rivalry.report.base_vs_tuned",
     "tug_of_war": "rivalry.report.tug_of_war",
+    "obedience_tune": "rivalry.report.obedience",
     "obedience_eval": "rivalry.report.obedience",
 }
 
