@@ -100,25 +100,25 @@ def test_validation_of_a_tune_is_against_its_tuning_corpus(pair_dirs):
 
 
 def test_base_vs_tuned_on_the_synthetic_pair(pair_dirs):
-    # base-vs-tuned is renovated separately; these two tests are its, on this file's tiny pair
-    from rivalry.genres.tuning import run_base_vs_tuned
-    from rivalry.genres.tuning.synthetic_pair import synthetic_base_vs_tuned_config
+    # base-vs-tuned's own tests, on this file's tiny pair: a synthetic base picks the synthetic inputs and tags
+    from rivalry.api.base_vs_tuned import base_vs_tuned
 
     base, tuned = (rivalry.load_model(str(d)) for d in pair_dirs)
-    config = synthetic_base_vs_tuned_config(samples=3, max_new_tokens=5, seed=1)
-    results = run_base_vs_tuned(base, tuned, config, neutral_texts=TEXTS, genre_set=corpus_tag_genre_set(pair_dirs[0]))
-    assert [s["genre"] for s in results["prior_shift"]] == ["hero", "assistant"]
-    assert all(s["kl_base_tuned"] > 0 for s in results["prior_shift"])
-    row = results["mode_collapse"][0]
-    assert row["prompt"] == "<bos> user : please tell me a character . assistant :"
-    assert sum(row["probabilities"]) == pytest.approx(1.0) and len(row["answers"]) == 10
-    shift = results["genre_posterior_shift"]
-    assert set(shift["own_prior"]) == {"base", "tuned"}
-    assert sum(shift["own_prior"]["tuned"].values()) == pytest.approx(1.0)
-    for r in shift["rows"]:
-        assert sum(r["posterior"].values()) == pytest.approx(1.0, abs=1e-5)
-        assert sum(r["posterior_early"].values()) == pytest.approx(1.0, abs=1e-5)
-    assert {r["prior"] for r in shift["rows"]} == {"set prior", "own prior"}
+    result = base_vs_tuned(base, tuned, samples=3, max_new_tokens=5, seed=1, neutral_texts=TEXTS, progress=False)
+    assert result.config.prompt_style == "synthetic"
+    assert [s.genre for s in result.prior_shift] == ["hero", "assistant"]
+    assert all(s.kl_base_tuned > 0 for s in result.prior_shift)
+    row = result.mode_collapse[0]
+    assert row.prompt == "<bos> user : please tell me a character . assistant :"
+    assert sum(row.probabilities) == pytest.approx(1.0) and len(row.answers) == 10
+    shift = result.genre_posterior_shift
+    assert shift is not None and shift.genre_set == corpus_tag_genre_set(pair_dirs[0]).to_dict()
+    assert set(shift.own_prior) == {"base", "tuned"}
+    assert sum(shift.own_prior["tuned"].values()) == pytest.approx(1.0)
+    for r in shift.rows:
+        assert sum(r.posterior.values()) == pytest.approx(1.0, abs=1e-5)
+        assert sum(r.posterior_early.values()) == pytest.approx(1.0, abs=1e-5)
+    assert {r.prior for r in shift.rows} == {"set prior", "own prior"}
 
 
 def test_base_vs_tuned_cli_on_synthetic_dirs(pair_dirs, tmp_path, capsys):

@@ -1,14 +1,17 @@
-"""Genre superposition: a model's token-by-token posterior over what kind of text it is reading.
+"""Genre superposition: a model's token-by-token posterior over what kind of text it is reading (the mechanics).
 
 - ``posterior``: the model-based posterior for any Hugging Face causal LM (one batched pass over genres), and
-  reversibility of confident beliefs.
+  reversibility of confident beliefs; ``headers``: genre sets (shipped or YAML).
 - ``hmm``, ``synthetic``: a corpus of HMM genres whose exact posterior is known (ground truth).
 - ``baseline``: naive Bayes on unigrams.
-- ``tokenizer``, ``train``, ``validation``: a tiny Llama trained on the corpus, and its check against the truth.
+- ``tokenizer``, ``train``, ``validation``: a tiny Llama trained on the corpus, and its check against the truth;
+  ``synthetic_models``: recognising such a model's folder and reading its corpus and tags.
 - ``assistant``, ``tune``: the assistant genre (user/assistant turns with a refusal trope) and the fine-tune of the
   synthetic model toward it (``synthetic-genres-assistant``).
-- ``tuning``: base vs tuned (prior shift, mode collapse, diversity, genre-posterior shift).
-- ``tug_of_war``: refusal against the framing's genre for refusable requests, plain and in fiction.
+
+The experiments built on these are ``rivalry.experiments.genre_posterior`` and ``genre_validation`` (notebook:
+``rivalry.genre_posterior``, ``rivalry.validate_genres``); making the organisms is ``rivalry.organisms.genres``
+(``rivalry train-genres``, ``rivalry tune-genres``).
 """
 
 from rivalry.genres.baseline import NaiveBayesGenres
