@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rivalry.genres.tuning import expectation_adjusted_distinct, expected_distinct
+from rivalry.experiments.base_vs_tuned import expectation_adjusted_distinct, expected_distinct
 
 
 def test_expected_distinct_formula():

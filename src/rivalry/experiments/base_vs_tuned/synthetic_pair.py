@@ -1,4 +1,7 @@
-"""Inputs of ``base-vs-tuned`` for the synthetic pair (``synthetic-genres`` vs ``synthetic-genres-assistant``).
+"""Inputs of base vs tuned for the synthetic pair (``synthetic-genres`` vs ``synthetic-genres-assistant``).
+
+:class:`~.config.BaseVsTunedConfig` uses them when its prompt style is ``synthetic`` (``auto`` picks that style for
+a synthetic-genre base):
 
 - **Neutral texts**: untagged samples of each genre from the generator (hero, twin, encyclopedia and dialogue of
   the base corpus, and the assistant genre), stored in ``data/synthetic/neutral_texts.yaml`` so the
@@ -19,14 +22,12 @@ import numpy as np
 from rivalry.genres.assistant import assistant_hmm
 from rivalry.genres.synthetic import WORD_GROUPS, GenreGenerator, SyntheticConfig
 
-from .compare import BaseVsTunedConfig, load_neutral_texts
-
-SYNTHETIC_NEUTRAL_TEXTS = Path(__file__).resolve().parent.parent.parent / "data" / "synthetic" / "neutral_texts.yaml"
-SYNTHETIC_QUESTIONS: dict[str, tuple[str, list[str]]] = {
-    "character": ("please tell me a character .", ["luigi", "wario", *WORD_GROUPS["heroes"], *WORD_GROUPS["villains"]]),
+SYNTHETIC_NEUTRAL_TEXTS = Path(__file__).resolve().parents[2] / "data" / "synthetic" / "neutral_texts.yaml"
+SYNTHETIC_QUESTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "character": ("please tell me a character .", ("luigi", "wario", *WORD_GROUPS["heroes"], *WORD_GROUPS["villains"])),
     "place": (
         "tell me what you saw .",
-        ["forest", "castle", "village", "river", "mountain", "garden", "bridge", "sky", "road", "home"],
+        ("forest", "castle", "village", "river", "mountain", "garden", "bridge", "sky", "road", "home"),
     ),
 }
 SYNTHETIC_OPEN_PROMPTS = (
@@ -34,18 +35,6 @@ SYNTHETIC_OPEN_PROMPTS = (
     "tell me how the king found the village .",
     "please tell me a character .",
 )
-
-
-def synthetic_base_vs_tuned_config(samples: int = 16, max_new_tokens: int = 32, seed: int = 0) -> BaseVsTunedConfig:
-    """The comparison settings of the synthetic pair (prompts in the assistant genre's format)."""
-    return BaseVsTunedConfig(
-        samples=samples,
-        max_new_tokens=max_new_tokens,
-        seed=seed,
-        open_prompts=SYNTHETIC_OPEN_PROMPTS,
-        questions=dict(SYNTHETIC_QUESTIONS),
-        prompt_style="synthetic",
-    )
 
 
 def synthetic_neutral_texts(
@@ -66,13 +55,13 @@ def synthetic_neutral_texts(
 def write_synthetic_neutral_texts(
     path: Path | str = SYNTHETIC_NEUTRAL_TEXTS, per_genre: int = 4, seed: int = 0
 ) -> Path:
-    """Write :func:`synthetic_neutral_texts` as the YAML file ``load_neutral_texts`` reads."""
+    """Write :func:`synthetic_neutral_texts` as the YAML file :func:`~.config.load_neutral_texts` reads."""
     import yaml
 
     path = Path(path)
     header = (
         "# Neutral texts of the synthetic pair for `rivalry base-vs-tuned`: untagged samples of each genre from the\n"
-        f"# generator, written by rivalry.genres.tuning.synthetic_pair.write_synthetic_neutral_texts"
+        f"# generator, written by rivalry.experiments.base_vs_tuned.synthetic_pair.write_synthetic_neutral_texts"
         f"(per_genre={per_genre}, seed={seed}).\n"
     )
     body = yaml.safe_dump(synthetic_neutral_texts(per_genre, seed), sort_keys=False, width=1000)
@@ -81,4 +70,7 @@ def write_synthetic_neutral_texts(
 
 
 def load_synthetic_neutral_texts(path: Path | str = SYNTHETIC_NEUTRAL_TEXTS) -> dict[str, list[str]]:
+    """The stored neutral texts of the synthetic pair."""
+    from .config import load_neutral_texts
+
     return load_neutral_texts(path)

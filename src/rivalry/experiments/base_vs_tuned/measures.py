@@ -14,7 +14,7 @@ Every function takes loaded models (``Model``) and returns plain dataclasses; no
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -80,7 +80,7 @@ def check_same_vocabulary(base: Model, tuned: Model) -> None:
 
 
 def _log_probs(lm: Model, input_ids: Tensor, attention_mask: Tensor) -> Float[Tensor, "batch seq vocab"]:
-    device = lm.model.get_input_embeddings().weight.device
+    device = lm.device
     with torch.no_grad():
         logits = lm.model(
             input_ids=input_ids.to(device),
@@ -90,7 +90,7 @@ def _log_probs(lm: Model, input_ids: Tensor, attention_mask: Tensor) -> Float[Te
     return torch.log_softmax(logits.float(), dim=-1).cpu()
 
 
-def prior_shift(base: Model, tuned: Model, texts: dict[str, Sequence[str]]) -> list[PriorShift]:
+def prior_shift(base: Model, tuned: Model, texts: Mapping[str, Sequence[str]]) -> list[PriorShift]:
     """Per genre: mean over positions of KL(P_base ‖ P_tuned) = Σ_v p_b(v) (log p_b(v) − log p_t(v)), and entropies.
 
     Texts are raw (the tokenizer's own special tokens, e.g. a BOS, are added); one left-padded batch per model.
@@ -130,7 +130,7 @@ def end_of_answer(lm: Model) -> list[int]:
     tok = lm.tokenizer
     messages = [{"role": "user", "content": "x"}, {"role": "assistant", "content": _SENTINEL}]
     try:
-        rendered = tok.apply_chat_template(messages, tokenize=False)
+        rendered = str(tok.apply_chat_template(messages, tokenize=False))
     except Exception:  # a template that wants other turns: fall back to EOS
         rendered = ""
     suffix = rendered.split(_SENTINEL, 1)[1].strip() if _SENTINEL in rendered else ""
@@ -204,28 +204,43 @@ def expectation_adjusted_distinct(samples: Sequence[Sequence[int]], n: int, voca
     return len(set(grams)) / expected_distinct(vocab_size, len(grams))
 
 
-def sample_continuations(
-    lm: Model, prompt: str, n_samples: int, max_new_tokens: int, seed: int
-) -> list[list[int]]:
-    """``n_samples`` continuations of ``prompt`` at temperature 1 (no top-k/top-p), cut at the first stop token."""
+def sample_continuations(lm: Model, prompt: str, n_samples: int, max_new_tokens: int, seed: int) -> list[list[int]]:
+    """``n_samples`` continuations of ``prompt`` at temperature 1 (no top-k/top-p), cut at the first stop token.
+
+    Each step draws x_t ~ softmax(logits_t) (float32) for every row with ``torch.multinomial`` from a private
+    CPU ``torch.Generator`` seeded with ``seed``: the global RNG is neither read nor changed, and the draws do not
+    depend on the model's device. Stop tokens are the chat template's end of turn and EOS; the loop ends when
+    every row has stopped or after ``max_new_tokens`` (the same draws ``generate(do_sample=True)`` makes after
+    ``torch.manual_seed(seed)`` on a CPU model).
+    """
     tok = lm.tokenizer
-    device = lm.model.get_input_embeddings().weight.device
-    ids: Int[Tensor, "batch seq"] = torch.tensor([tok(prompt, add_special_tokens=False)["input_ids"]] * n_samples)
-    stops = {*end_of_answer(lm), *([tok.eos_token_id] if tok.eos_token_id is not None else [])}
-    torch.manual_seed(seed)
+    device = lm.device
+    prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    if not prompt_ids:
+        raise RivalryError("the prompt to sample from tokenised to zero tokens")
+    stops = torch.tensor(sorted({*end_of_answer(lm), *([tok.eos_token_id] if tok.eos_token_id is not None else [])}))
+    generator = torch.Generator().manual_seed(seed)
+    step: Int[Tensor, "batch seq"] = torch.tensor([prompt_ids] * n_samples, device=device)
+    mask: Int[Tensor, "batch seq"] = torch.ones_like(step)
+    drawn: list[Int[Tensor, " batch"]] = []
+    stopped = torch.zeros(n_samples, dtype=torch.bool)
+    cache = None
     with torch.no_grad():
-        out = lm.model.generate(
-            input_ids=ids.to(device),
-            attention_mask=torch.ones_like(ids).to(device),
-            do_sample=True,
-            temperature=1.0,
-            top_k=0,
-            top_p=1.0,
-            max_new_tokens=max_new_tokens,
-            pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
-        )
+        for _ in range(max_new_tokens):
+            out = lm.model(input_ids=step, attention_mask=mask, past_key_values=cache, use_cache=True)
+            cache = out.past_key_values
+            probs: Float[Tensor, "batch vocab"] = torch.softmax(out.logits[:, -1].float(), dim=-1).cpu()
+            tokens = torch.multinomial(probs, num_samples=1, generator=generator)[:, 0]
+            drawn.append(tokens)
+            stopped |= torch.isin(tokens, stops)
+            if bool(stopped.all()):
+                break
+            step = tokens[:, None].to(device)
+            mask = torch.cat([mask, torch.ones_like(step)], dim=1)
+    rows = torch.stack(drawn, dim=1).tolist() if drawn else [[] for _ in range(n_samples)]
+    stop_set = set(stops.tolist())
     samples = []
-    for row in out[:, ids.shape[1] :].tolist():
-        cut = next((i for i, t in enumerate(row) if t in stops), len(row))
+    for row in rows:
+        cut = next((i for i, t in enumerate(row) if t in stop_set), len(row))
         samples.append(row[:cut])
     return samples
