@@ -83,7 +83,7 @@ def synthetic_assistant_directory() -> Path:
     path = Path(__file__).resolve().parent.parent / "data" / "models" / "synthetic-genres-assistant"
     if not (path / "model.safetensors").is_file():
         raise RivalryError(
-            f"the synthetic-genres-assistant model is missing from {path}; run scripts/tune_genre_model.py"
+            f"the synthetic-genres-assistant model is missing from {path}; run rivalry tune-genres"
         )
     return path
 
