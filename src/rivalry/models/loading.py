@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -172,7 +173,9 @@ def apply_adapter(lm: Model, adapter_dir: Path) -> Model:
     from peft import PeftModel
 
     try:
-        merged = PeftModel.from_pretrained(lm.model, str(adapter_dir)).merge_and_unload()
+        with warnings.catch_warnings():  # peft calls a transformers API deprecated in v6; not the user's concern
+            warnings.simplefilter("ignore", FutureWarning)
+            merged = PeftModel.from_pretrained(lm.model, str(adapter_dir)).merge_and_unload()
     except (OSError, ValueError, RuntimeError) as error:
         raise RivalryError(f"cannot apply adapter '{adapter_dir}': {_first_line(error)}") from None
     merged.eval()
