@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from rivalry.cli.common import add_model_options, load_model_from_args
+from rivalry.cli.common import (
+    add_model_options,
+    add_run_options,
+    load_model_from_args,
+    prepare_output,
+    save_with_report,
+)
+from rivalry.cli.config_args import add_config_arguments, config_from_args
+from rivalry.experiments.tug_of_war.config import TugOfWarConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,39 +25,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--base", default="smollm2", help="the base model (default: %(default)s)")
     parser.add_argument("--tuned", default="smollm2-obedient", help="the tuned model (default: %(default)s)")
-    parser.add_argument(
-        "--requests",
-        default=None,
-        help="request-set YAML file or shipped name (default: 'synthetic' for synthetic-genre models, else 'smollm2')",
-    )
-    parser.add_argument("--genre-set", default=None, help="shipped genre set overriding the request set's")
-    parser.add_argument("--out", default="runs/tug-of-war", help="output directory (default: %(default)s)")
+    add_config_arguments(parser, TugOfWarConfig)
+    add_run_options(parser, "runs/tug-of-war")
     add_model_options(parser, default=None)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from rivalry.errors import RivalryError
-    from rivalry.genres.headers import builtin_genre_set
-    from rivalry.genres.run import corpus_tag_genre_set, synthetic_directory
-    from rivalry.genres.tug_of_war import load_request_set, run_tug_of_war, write_tug_of_war
-    from rivalry.genres.tug_of_war_report import summary_lines
+    from rivalry.experiments.tug_of_war import run as run_experiment
+    from rivalry.report.tug_of_war import report, summary_lines
 
     if args.model is not None:
         raise RivalryError("tug-of-war takes --base and --tuned, not --model")
-    directory = synthetic_directory(args.base)
-    requests = load_request_set(args.requests or ("synthetic" if directory else "smollm2"))
-    name = args.genre_set or requests.genre_set
-    if name is not None:
-        genre_set = builtin_genre_set(name)
-    elif directory is not None:  # the base corpus's tags, uniform prior: the same hypotheses for both models
-        genre_set = corpus_tag_genre_set(directory)
-    else:
-        raise RivalryError(f"request set '{requests.name}' names no genre set; pass --genre-set")
-    models = {"base": load_model_from_args(args, args.base), "tuned": load_model_from_args(args, args.tuned)}
-    results = run_tug_of_war(models, requests, genre_set)
-    out = write_tug_of_war(results, args.out)
-    for line in summary_lines(results):
+    config = config_from_args(TugOfWarConfig, args)
+    config.check_inputs()  # fail on bad input before spending time loading the models
+    store = prepare_output(args)
+    base = load_model_from_args(args, args.base)
+    tuned = load_model_from_args(args, args.tuned)
+    result = run_experiment(base, tuned, config, store=store, progress=not args.no_progress)
+    for line in summary_lines(result):
         print(line)
-    print(f"wrote {out}")
+    print(f"report: {save_with_report(result, report(result), args.out)}")
     return 0

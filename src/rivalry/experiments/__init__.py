@@ -8,4 +8,6 @@ EXPERIMENT_MODULES: tuple[str, ...] = (
     "rivalry.experiments.attack",
     "rivalry.experiments.obedience_tune",
     "rivalry.experiments.obedience_eval",
+    "rivalry.experiments.base_vs_tuned",
+    "rivalry.experiments.tug_of_war",
 )
