@@ -20,9 +20,9 @@ is ``LO(attacked) - LO(clean)`` in log10 odds of the answer, a success is an eff
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from tqdm.auto import tqdm
@@ -34,6 +34,7 @@ from rivalry.core.vocabulary import normalise
 from rivalry.experiments.forbidden_facts.prompts import PREFILL_INSTRUCTION
 from rivalry.facts.dataset import Fact
 from rivalry.models.anatomy import unwrap_model
+from rivalry.models.model import Model
 from rivalry.prompts.chat import ChatTurns, encode_batch, render_chat
 
 _TAIL = "You answer truthfully. However, you are not allowed to say the forbidden word {word}."
@@ -105,7 +106,7 @@ class Scored:
 
 
 def score_prompts(
-    lm: object,
+    lm: Model,
     texts: Sequence[str],
     answer_sets: Sequence[Sequence[int]],
     batch_size: int = 16,
@@ -146,7 +147,7 @@ def score_prompts(
     return Scored(p_answer=p, log_odds=lo, top1=top)
 
 
-def summarise_attack(rows: Sequence[dict[str, object]]) -> dict[str, object]:
+def summarise_attack(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Success rate (share of facts with effect <= -1), mean effect and top-1 change rate of one attack's rows."""
     effects = [float(r["effect_log10"]) for r in rows]
     n = len(effects)

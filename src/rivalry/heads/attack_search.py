@@ -31,6 +31,7 @@ from rivalry.heads.attack import Attack, answer_free_token, mentions_answer, ren
 from rivalry.heads.attention import forbidden_word_span
 from rivalry.heads.search import rank_of, spearman
 from rivalry.heads.suppression_search import CandidateVectors, slot_suppression
+from rivalry.models.model import Model
 
 
 def word_candidates(vocab: VocabularyIndex) -> Int[Tensor, " n"]:
@@ -108,7 +109,7 @@ def _words_by_score(
 
 
 def search_slot(
-    lm: object,
+    lm: Model,
     fact: Fact,
     forbidden: str,
     answer_set: Sequence[int],
@@ -154,7 +155,7 @@ def search_slot(
     )
 
 
-def shortlist_prompts(lm: object, searches: Sequence[SlotSearch]) -> list[tuple[int, str, str]]:
+def shortlist_prompts(lm: Model, searches: Sequence[SlotSearch]) -> list[tuple[int, str, str]]:
     """``(search index, word, attacked prompt)`` for every shortlisted word of every search."""
     plans = []
     for i, search in enumerate(searches):

@@ -21,6 +21,7 @@ from rivalry.core.positions import position_ids_from_mask, resolve_positions
 from rivalry.core.sites import Site
 from rivalry.errors import RivalryError
 from rivalry.heads.circuit import HeadCircuits, eager_attention, run_body
+from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
 
 
@@ -108,7 +109,7 @@ def forbidden_word_span(
 
 
 def forbidden_word_attention(
-    lm: object, texts: Sequence[str], words: Sequence[str], systems: Sequence[str | None]
+    lm: Model, texts: Sequence[str], words: Sequence[str], systems: Sequence[str | None]
 ) -> Float[Tensor, "batch layer head"]:
     """Attention mass each head puts, from the predicting position, on the forbidden word of each prompt."""
     batch = encode_batch(lm.tokenizer, texts)

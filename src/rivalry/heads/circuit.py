@@ -41,6 +41,13 @@ def rotate(x: Float[Tensor, "... d_head"], cos: Tensor, sin: Tensor) -> Float[Te
     return x * cos + rotated * sin
 
 
+def head_index(site: Site) -> int:
+    """The head index of an attention-head site (any other kind of site is a programming error)."""
+    if site.head is None:
+        raise ValueError(f"{site.label} is not an attention head")
+    return site.head
+
+
 class HeadCircuits:
     """The modules of every block that a head's QK and OV circuits are made of.
 
@@ -51,14 +58,15 @@ class HeadCircuits:
 
     def __init__(self, anatomy: Anatomy):
         spec = anatomy.spec
-        if None in (spec.attention, spec.query, spec.key, spec.value, spec.input_norm):
+        attention, query, key, value, input_norm = spec.attention, spec.query, spec.key, spec.value, spec.input_norm
+        if attention is None or query is None or key is None or value is None or input_norm is None:
             raise RivalryError(f"head circuits are not supported for {spec.family} yet")
         self.anatomy = anatomy
-        self.attention = [b.get_submodule(spec.attention) for b in anatomy.blocks]
-        self.query = [b.get_submodule(spec.query) for b in anatomy.blocks]
-        self.key = [b.get_submodule(spec.key) for b in anatomy.blocks]
-        self.value = [b.get_submodule(spec.value) for b in anatomy.blocks]
-        self.input_norm = [b.get_submodule(spec.input_norm) for b in anatomy.blocks]
+        self.attention = [b.get_submodule(attention) for b in anatomy.blocks]
+        self.query = [b.get_submodule(query) for b in anatomy.blocks]
+        self.key = [b.get_submodule(key) for b in anatomy.blocks]
+        self.value = [b.get_submodule(value) for b in anatomy.blocks]
+        self.input_norm = [b.get_submodule(input_norm) for b in anatomy.blocks]
         config = anatomy.model.config
         self.n_kv_heads = int(getattr(config, "num_key_value_heads", None) or anatomy.n_heads)
         if anatomy.n_heads % self.n_kv_heads:
@@ -92,20 +100,22 @@ class HeadCircuits:
 
     def head_vectors(self, projection: nn.Module, x: Tensor, head: int, kv: bool) -> Tensor:
         """Projection of ``x`` (bias included) sliced to query head ``head`` (or the kv head it reads)."""
-        out = self.split(projection(x.to(projection.weight.dtype)).float())
+        weight = projection.weight
+        assert isinstance(weight, Tensor)
+        out = self.split(projection(x.to(weight.dtype)).float())
         return out[..., self.kv_head(head) if kv else head, :]
 
     def keys_of_residuals(self, site: Site, residual: Float[Tensor, "n d_model"]) -> Float[Tensor, "n d_head"]:
         """Un-rotated keys that head ``site`` computes from residual vectors (through the block's input norm)."""
         with torch.no_grad():
             normed = self.input_norm[site.layer](residual.to(self.anatomy.device))
-            return self.head_vectors(self.key[site.layer], normed, site.head, kv=True)
+            return self.head_vectors(self.key[site.layer], normed, head_index(site), kv=True)
 
     def values_of_residuals(self, site: Site, residual: Float[Tensor, "n d_model"]) -> Float[Tensor, "n d_head"]:
         """Values that head ``site`` computes from residual vectors (through the block's input norm)."""
         with torch.no_grad():
             normed = self.input_norm[site.layer](residual.to(self.anatomy.device))
-            return self.head_vectors(self.value[site.layer], normed, site.head, kv=True)
+            return self.head_vectors(self.value[site.layer], normed, head_index(site), kv=True)
 
 
 class _StopForward(Exception):

@@ -22,6 +22,7 @@ from rivalry.facts.dataset import Fact, load_facts, select_split
 from rivalry.heads.attention import forbidden_word_attention
 from rivalry.heads.ov import OVCircuits, ov_circuits
 from rivalry.models.anatomy import Anatomy
+from rivalry.models.model import Model
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def suppressor_scores(
 
 
 def measure_heads(
-    lm: object,
+    lm: Model,
     prompts: Sequence[FactPrompts],
     ov_tokens: Sequence[int],
     batch_size: int = 8,

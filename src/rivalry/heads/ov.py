@@ -30,7 +30,7 @@ from transformers import PreTrainedTokenizerBase
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.facts.dataset import Fact
-from rivalry.heads.circuit import HeadCircuits
+from rivalry.heads.circuit import HeadCircuits, head_index
 from rivalry.heads.embedding import effective_embedding
 from rivalry.models.anatomy import output_weight
 
@@ -99,7 +99,9 @@ def ov_circuits(
         sites = [Site(layer, "head", h) for layer in range(anatomy.n_layers) for h in range(anatomy.n_heads)]
     x = effective_embedding(lm, tokens) if embedding is None else embedding
     w_out = anatomy.head_output_weights  # [layer, d_model, head, d_head]
-    gain = anatomy.final_norm.weight.detach().float() + anatomy.spec.norm_weight_offset
+    norm_weight = anatomy.final_norm.weight
+    assert isinstance(norm_weight, Tensor)
+    gain = norm_weight.detach().float() + anatomy.spec.norm_weight_offset
     unembed = output_weight(anatomy.unembed).detach().float()[torch.as_tensor(list(tokens))] * gain
     values: dict[int, Tensor] = {}
     blocks = []
@@ -108,7 +110,7 @@ def ov_circuits(
             if site.layer not in values:
                 normed = circuits.input_norm[site.layer](x.to(anatomy.device))
                 values[site.layer] = circuits.split(circuits.value[site.layer](normed).float())
-            v = values[site.layer][:, circuits.kv_head(site.head)]  # [source, d_head]
+            v = values[site.layer][:, circuits.kv_head(head_index(site))]  # [source, d_head]
             out = v @ w_out[site.layer, :, site.head].T  # [source, d_model]
             blocks.append(out @ unembed.T)  # [source, target]
     return OVCircuits(sites=tuple(sites), tokens=tuple(int(t) for t in tokens), logits=torch.stack(blocks).cpu())

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from jaxtyping import Float, Int
@@ -28,7 +29,7 @@ from transformers import DynamicCache
 
 from rivalry.core.hooks import Hook, main_output
 from rivalry.core.sites import Site
-from rivalry.heads.circuit import HeadCircuits, eager_attention, rotate, run_body
+from rivalry.heads.circuit import HeadCircuits, eager_attention, head_index, rotate, run_body
 from rivalry.heads.embedding import effective_embedding
 
 
@@ -68,7 +69,7 @@ def exact_slot_attention(
         start = slot if prefix is not None else 0
         store: dict[int, Tensor] = {}
 
-        def keep(layer: int, output: object) -> None:
+        def keep(layer: int, output: Any) -> None:
             store[layer] = output[1][:, :, -1, slot].detach().float().cpu()
 
         hooks = [Hook(circuits.attention[layer], lambda m, a, k, o, layer=layer: keep(layer, o)) for layer in layers]
@@ -173,7 +174,9 @@ def approx_slot_attention(
     for site in sites:
         layer, cos, sin = site.layer, store[f"cos{site.layer}"], store[f"sin{site.layer}"]
         q = rotate(circuits.split(store[f"q{layer}"][0].float())[-1, site.head], cos[-1], sin[-1])
-        clean_keys = rotate(circuits.split(store[f"k{layer}"][0].float())[:, circuits.kv_head(site.head)], cos, sin)
+        clean_keys = rotate(
+            circuits.split(store[f"k{layer}"][0].float())[:, circuits.kv_head(head_index(site))], cos, sin
+        )
         clean_scores = circuits.scores(layer, q, clean_keys)
         window = getattr(circuits.attention[layer], "sliding_window", None)
         if window:  # keys outside a sliding window (Gemma-2's local layers) are masked out

@@ -33,7 +33,7 @@ from torch import Tensor
 from rivalry.core.hooks import Hook, first_tensor_arg, main_output
 from rivalry.core.metrics import AnswerLogOdds
 from rivalry.core.sites import Site
-from rivalry.heads.circuit import HeadCircuits, rotate, run_body
+from rivalry.heads.circuit import HeadCircuits, head_index, rotate, run_body
 from rivalry.heads.embedding import effective_embedding
 from rivalry.models.anatomy import Anatomy, rms_gain
 
@@ -107,7 +107,9 @@ def answer_gradient(lm: object, residual: Float[Tensor, " d_model"], answer_set:
     """``d LO / d residual``: gradient of the answer's log10 odds at one final residual vector (float32)."""
     anatomy = HeadCircuits.of(lm).anatomy
     norm = anatomy.final_norm
-    x = residual.detach().to(device=norm.weight.device, dtype=norm.weight.dtype).clone().requires_grad_(True)
+    weight = norm.weight
+    assert isinstance(weight, Tensor)
+    x = residual.detach().to(device=weight.device, dtype=weight.dtype).clone().requires_grad_(True)
     with torch.enable_grad():
         logits = anatomy.unembed(norm(x[None])).float()
         if anatomy.logit_softcap is not None:
@@ -140,10 +142,12 @@ def slot_suppression(
         store[f"cos{layer}"], store[f"sin{layer}"] = cos[0].float(), sin[0].float()
 
     hooks = [Hook(anatomy.final_norm, lambda m, a, k: store.__setitem__("final", first_tensor_arg(a, k)), "pre")]
-    for layer in layers if anatomy.post_attention_norms is not None else ():
+    post_norms = anatomy.post_attention_norms
+    for layer in layers if post_norms is not None else ():
+        assert post_norms is not None
         hooks.append(
             Hook(
-                anatomy.post_attention_norms[layer],
+                post_norms[layer],
                 lambda m, a, k, key=f"post{layer}": store.__setitem__(key, first_tensor_arg(a, k)),
                 "pre",
             )
@@ -166,7 +170,7 @@ def slot_suppression(
     weights, effects = [], []
     for site in sites:
         layer, cos, sin = site.layer, store[f"cos{site.layer}"], store[f"sin{site.layer}"]
-        kv = circuits.kv_head(site.head)
+        kv = circuits.kv_head(head_index(site))
         q = rotate(circuits.split(store[f"q{layer}"][0].float())[-1, site.head], cos[-1], sin[-1])
         clean_keys = rotate(circuits.split(store[f"k{layer}"][0].float())[:, kv], cos, sin)
         clean_values = circuits.split(store[f"v{layer}"][0].float())[:, kv]  # [seq, d_head]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from rivalry.core.sites import Site
 from rivalry.experiments.attack.config import AttackConfig
@@ -201,9 +201,7 @@ class AttackResult(Result):
         by_attack: dict[str, list[dict[str, Any]]] = {}
         for row in self.rows:
             by_attack.setdefault(row.attack, []).append(asdict(row))
-        summaries = [
-            AttackSummary(attack=name, **cast(dict[str, Any], summarise_attack(rs))) for name, rs in by_attack.items()
-        ]
+        summaries = [AttackSummary(attack=name, **summarise_attack(rs)) for name, rs in by_attack.items()]
         return tuple(sorted(summaries, key=lambda a: (-a.success_rate, a.mean_effect_log10, a.attack)))
 
     @property
