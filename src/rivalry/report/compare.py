@@ -80,8 +80,13 @@ def what_changed(comparison: Comparison) -> list[str]:
     carriers, reached = sites_carrying_change(comparison)
     if carriers:
         listed = ", ".join(f"{c.site.label} ({c.effect_a:+.2f} -> {c.effect_b:+.2f})" for c in carriers)
-        share = "carry 80% of the change" if reached else "change most in its direction (together under 80% of it)"
-        bullets.append(f"{len(carriers)} site(s) {share}: {listed}.")
+        if reached:
+            bullets.append(
+                f"The change is carried by {len(carriers)} site(s), whose changes in its direction add up to "
+                f"80% of it (first-order, largest first): {listed}."
+            )
+        else:
+            bullets.append(f"The sites that change most in its direction (together under 80% of it): {listed}.")
     return bullets
 
 
