@@ -16,15 +16,15 @@ import time
 import torch
 
 import rivalry
+from rivalry.circuits.attack import score_prompts
+from rivalry.circuits.attack_search import word_candidates
+from rivalry.circuits.attention import forbidden_word_span
+from rivalry.circuits.search import approx_slot_attention, candidate_keys, exact_slot_attention
+from rivalry.circuits.suppression_search import candidate_vectors, slot_suppression
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
-from rivalry.facts.dataset import load_facts, load_irrelevant_words
 from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, build_fact_prompts
-from rivalry.heads.attack import score_prompts
-from rivalry.heads.attack_search import word_candidates
-from rivalry.heads.attention import forbidden_word_span
-from rivalry.heads.search import approx_slot_attention, candidate_keys, exact_slot_attention
-from rivalry.heads.suppression_search import candidate_vectors, slot_suppression
+from rivalry.facts.dataset import load_facts, load_irrelevant_words
 
 EXACT_CANDIDATES = 64
 SUPPRESSION_HEADS = [Site(layer, "head", head) for layer in (23, 24, 29) for head in (1, 3, 4)] + [Site(20, "head", 0)]

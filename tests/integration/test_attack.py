@@ -11,6 +11,9 @@ import torch
 from chat_fixtures import tiny_chat_model
 from heads_fixtures import forbidden_facts_result
 
+from rivalry.circuits.attack import ATTACK_TEMPLATES, answer_free_token, mentions_answer
+from rivalry.circuits.attention import forbidden_word_attention, forbidden_word_span
+from rivalry.circuits.search import rank_of, spearman
 from rivalry.cli import attack_cmd, heads_cmd
 from rivalry.cli.main import main
 from rivalry.core.sites import Site
@@ -23,9 +26,6 @@ from rivalry.experiments.base import load_result
 from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, build_fact_prompts
 from rivalry.experiments.heads import heads_from_result
 from rivalry.facts.dataset import load_facts, load_irrelevant_words, select_split
-from rivalry.heads.attack import ATTACK_TEMPLATES, answer_free_token, mentions_answer
-from rivalry.heads.attention import forbidden_word_attention, forbidden_word_span
-from rivalry.heads.search import rank_of, spearman
 from rivalry.report.attack import report
 from rivalry.report.page import render_page
 

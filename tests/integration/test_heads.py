@@ -12,6 +12,10 @@ from chat_fixtures import tiny_chat_model
 from heads_fixtures import forbidden_facts_result
 from tiny_models import tiny_model
 
+from rivalry.circuits.attention import attention_from_last
+from rivalry.circuits.circuit import HeadCircuits, eager_attention
+from rivalry.circuits.ov import ov_circuits
+from rivalry.circuits.search import approx_slot_attention, exact_slot_attention
 from rivalry.core.sites import Site
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import load_result
@@ -20,10 +24,6 @@ from rivalry.experiments.heads import HeadsConfig, HeadsResult
 from rivalry.experiments.heads import run as run_heads
 from rivalry.experiments.heads.result import HEAD_COLUMNS
 from rivalry.facts.dataset import load_facts, load_irrelevant_words, select_split
-from rivalry.heads.attention import attention_from_last
-from rivalry.heads.circuit import HeadCircuits, eager_attention
-from rivalry.heads.ov import ov_circuits
-from rivalry.heads.search import approx_slot_attention, exact_slot_attention
 from rivalry.report.heads import report
 from rivalry.report.page import render_page
 
@@ -193,3 +193,21 @@ def test_heads_are_taken_from_a_forbidden_facts_result(chat_lm):
     assert result.fingerprint["heads_from"] == dict(source.fingerprint)
     with pytest.raises(RivalryError, match="0 of 1 facts kept"):
         run_heads(chat_lm, config, forbidden_facts_result({Site(0, "head", 0): -1.0}, empty=True), progress=False)
+
+
+def test_notebook_calls_take_a_result_or_its_directory(chat_lm, tmp_path):
+    import rivalry
+
+    source = forbidden_facts_result({Site(1, "head", 0): -0.9, Site(0, "head", 2): -0.3})
+    source.save(tmp_path / "ff")
+    result = rivalry.heads(chat_lm, str(tmp_path / "ff"), split="heldout", limit=2, n_top=1, progress=False)
+    assert [h.label for h in result.top_heads] == ["L1H0"] and result.settings["run_dir"] == str(tmp_path / "ff")
+    assert rivalry.heads(chat_lm, source, split="heldout", limit=2, n_top=1, progress=False).run_dir is None
+    result.save(tmp_path / "heads")
+    attack = rivalry.attack(
+        chat_lm, heads_from=tmp_path / "heads", limit=1, min_clean_probability=0.0, templates=("from",), shortlist=1,
+        spearman_facts=0, progress=False,
+    )  # fmt: skip
+    assert [s.label for s in attack.heads] == ["L1H0"] and attack.settings["heads_from"] == str(tmp_path / "heads")
+    with pytest.raises(RivalryError, match="holds a heads result, not a forbidden-facts run"):
+        rivalry.heads(chat_lm, tmp_path / "heads", progress=False)

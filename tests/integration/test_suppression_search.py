@@ -13,9 +13,9 @@ import pytest
 import torch
 from tiny_models import tiny_model
 
+from rivalry.circuits.search import approx_slot_attention
+from rivalry.circuits.suppression_search import answer_gradient, candidate_vectors, slot_suppression
 from rivalry.core.sites import Site
-from rivalry.heads.search import approx_slot_attention
-from rivalry.heads.suppression_search import answer_gradient, candidate_vectors, slot_suppression
 from rivalry.models.anatomy import Anatomy, rms_gain
 
 LLAMA_LIKE = ("llama", "mistral", "qwen2", "gemma", "gemma2")

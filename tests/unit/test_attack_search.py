@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from rivalry.circuits.attack_search import SlotSearch
 from rivalry.facts.dataset import load_facts
-from rivalry.heads.attack_search import SlotSearch
 
 
 def _search(measured: dict[str, float]) -> SlotSearch:

@@ -9,8 +9,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from rivalry.circuits.measures import HeadStatistics
 from rivalry.experiments.attack.result import AttackResult, AttackSummary, SearchRow
-from rivalry.heads.measures import HeadStatistics
 from rivalry.report.page import NA, Page
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rivalry.circuits.attack import ATTACK_TEMPLATES
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import ExperimentConfig
 from rivalry.experiments.forbidden_facts.config import Split
 from rivalry.experiments.heads.config import shipped_input_hashes
-from rivalry.heads.attack import ATTACK_TEMPLATES
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from rivalry.circuits.attack import BASELINE_TEMPLATE, summarise_attack
+from rivalry.circuits.measures import HeadStatistics
 from rivalry.core.sites import Site
 from rivalry.experiments.attack.config import AttackConfig
 from rivalry.experiments.base import Result, register_result
-from rivalry.heads.attack import BASELINE_TEMPLATE, summarise_attack
-from rivalry.heads.measures import HeadStatistics
 from rivalry.io.atomic import csv_bytes, write_atomically
 from rivalry.models.model import Provenance
 

@@ -1,7 +1,7 @@
 """``rivalry attack``: search the heads' preferred words, build attacks from them, evaluate and rank them.
 
-Per kept fact and template, the vocabulary searches at the template's slot (:mod:`rivalry.heads.attack_search`)
-give the words to insert; every attack (:func:`rivalry.heads.attack.all_attacks`) is then scored on the fact's
+Per kept fact and template, the vocabulary searches at the template's slot (:mod:`rivalry.circuits.attack_search`)
+give the words to insert; every attack (:func:`rivalry.circuits.attack.all_attacks`) is then scored on the fact's
 non-competing prompt against the clean prompt. The result carries every search and every attacked prompt.
 """
 
@@ -14,6 +14,21 @@ from collections.abc import Sequence
 import torch
 from tqdm.auto import tqdm
 
+from rivalry.circuits.attack import (
+    BASELINE_TEMPLATE,
+    Attack,
+    Scored,
+    all_attacks,
+    mentions_answer,
+    render_attack,
+    score_prompts,
+)
+from rivalry.circuits.attack_search import SlotSearch, search_slot, shortlist_prompts, word_candidates
+from rivalry.circuits.attention import forbidden_word_span
+from rivalry.circuits.measures import HeadStatistics, head_statistics, measure_heads, usable_facts
+from rivalry.circuits.ov import answer_token_subset
+from rivalry.circuits.search import approx_slot_attention, exact_slot_attention, spearman
+from rivalry.circuits.suppression_search import CandidateVectors, candidate_vectors
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
@@ -23,21 +38,6 @@ from rivalry.experiments.base import Result, fingerprint, provenance_of
 from rivalry.experiments.forbidden_facts.prompts import FactPrompts, build_fact_prompts
 from rivalry.experiments.heads.select import heads_from_result, top_heads
 from rivalry.facts.dataset import Fact, load_irrelevant_words
-from rivalry.heads.attack import (
-    BASELINE_TEMPLATE,
-    Attack,
-    Scored,
-    all_attacks,
-    mentions_answer,
-    render_attack,
-    score_prompts,
-)
-from rivalry.heads.attack_search import SlotSearch, search_slot, shortlist_prompts, word_candidates
-from rivalry.heads.attention import forbidden_word_span
-from rivalry.heads.measures import HeadStatistics, head_statistics, measure_heads, usable_facts
-from rivalry.heads.ov import answer_token_subset
-from rivalry.heads.search import approx_slot_attention, exact_slot_attention, spearman
-from rivalry.heads.suppression_search import CandidateVectors, candidate_vectors
 from rivalry.models.model import Model, as_model
 
 KIND = AttackResult.KIND

@@ -18,11 +18,11 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
+from rivalry.circuits.attention import mass_summary
+from rivalry.circuits.measures import HeadStatistics, suppressor_scores
 from rivalry.core.sites import Site
 from rivalry.experiments.base import Result, register_result
 from rivalry.experiments.heads.config import HeadsConfig
-from rivalry.heads.attention import mass_summary
-from rivalry.heads.measures import HeadStatistics, suppressor_scores
 from rivalry.io.atomic import csv_bytes, write_atomically
 from rivalry.models.model import Provenance
 

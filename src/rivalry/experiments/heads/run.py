@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rivalry.circuits.attention import attention_from_last
+from rivalry.circuits.measures import head_statistics, measure_heads, usable_facts
+from rivalry.circuits.ov import answer_token_subset
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.experiments.base import fingerprint, provenance_of
@@ -13,9 +16,6 @@ from rivalry.experiments.heads.config import HeadsConfig
 from rivalry.experiments.heads.result import SELECTION_BY_SCORE, SELECTION_FROM_RUN, ExampleAttention, HeadsResult
 from rivalry.experiments.heads.select import heads_from_result, top_heads
 from rivalry.facts.dataset import load_irrelevant_words
-from rivalry.heads.attention import attention_from_last
-from rivalry.heads.measures import head_statistics, measure_heads, usable_facts
-from rivalry.heads.ov import answer_token_subset
 from rivalry.models.model import Model, as_model
 from rivalry.prompts.chat import encode_batch
 

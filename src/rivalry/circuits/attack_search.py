@@ -2,15 +2,15 @@
 
 Two searches run over every word candidate put in the template's slot (the slot first holds a placeholder):
 
-* the **attention search** (the QK approximation of :func:`rivalry.heads.search.approx_slot_attention`, read
+* the **attention search** (the QK approximation of :func:`rivalry.circuits.search.approx_slot_attention`, read
   from the same pass): the mean attention the heads give the slot; it says what the heads look at;
-* the **suppression search** (:func:`rivalry.heads.suppression_search.slot_suppression`): the predicted change
+* the **suppression search** (:func:`rivalry.circuits.suppression_search.slot_suppression`): the predicted change
   of the answer's log10 odds through the heads' direct paths; it says what the heads look at *and* write
   against the answer, which is what an attack needs.
 
 Candidate tokens that read the same once stripped (``" France"`` and ``"France"``) become one word, keeping its
 best prediction. The best ``shortlist`` words of the suppression search, and the best ``shortlist`` words that
-are answer-free (:func:`rivalry.heads.attack.answer_free_token` and no answer token), are then inserted for real
+are answer-free (:func:`rivalry.circuits.attack.answer_free_token` and no answer token), are then inserted for real
 and measured (:func:`shortlist_prompts`, scored by :mod:`rivalry.experiments.attack.run`): the search's final
 ranking is by measured effect.
 """
@@ -24,13 +24,13 @@ import torch
 from jaxtyping import Int
 from torch import Tensor
 
+from rivalry.circuits.attack import Attack, answer_free_token, mentions_answer, render_attack
+from rivalry.circuits.attention import forbidden_word_span
+from rivalry.circuits.search import rank_of, spearman
+from rivalry.circuits.suppression_search import CandidateVectors, slot_suppression
 from rivalry.core.vocabulary import VocabularyIndex, normalise
 from rivalry.errors import RivalryError
 from rivalry.facts.dataset import Fact
-from rivalry.heads.attack import Attack, answer_free_token, mentions_answer, render_attack
-from rivalry.heads.attention import forbidden_word_span
-from rivalry.heads.search import rank_of, spearman
-from rivalry.heads.suppression_search import CandidateVectors, slot_suppression
 from rivalry.models.model import Model
 
 

@@ -14,13 +14,13 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
+from rivalry.circuits.attention import forbidden_word_attention
+from rivalry.circuits.ov import OVCircuits, ov_circuits
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
 from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, FactPrompts
 from rivalry.facts.dataset import Fact, load_facts, select_split
-from rivalry.heads.attention import forbidden_word_attention
-from rivalry.heads.ov import OVCircuits, ov_circuits
 from rivalry.models.anatomy import Anatomy
 from rivalry.models.model import Model
 

@@ -2,7 +2,7 @@
 
 For head ``h`` of layer ``l``, source token ``s`` and target token ``t`` (both from a token subset)::
 
-    x   = W_E_eff[s]                                  effective embedding (see rivalry.heads.embedding)
+    x   = W_E_eff[s]                                  effective embedding (see rivalry.circuits.embedding)
     v   = W_V[kv(h)] norm_l(x) + b_V[kv(h)]           the layer's own input norm (gain and 1/rms), GQA kv head
     o   = W_O[:, h] v                                  head h's slice of the output projection
     M[s, t] = W_U[t] . (g_final * o)                   final norm gain only: a lone head's output has no rms
@@ -27,11 +27,11 @@ from jaxtyping import Float
 from torch import Tensor
 from transformers import PreTrainedTokenizerBase
 
+from rivalry.circuits.circuit import HeadCircuits, head_index
+from rivalry.circuits.embedding import effective_embedding
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.facts.dataset import Fact
-from rivalry.heads.circuit import HeadCircuits, head_index
-from rivalry.heads.embedding import effective_embedding
 from rivalry.models.anatomy import output_weight
 
 

@@ -7,7 +7,7 @@ system-prompt template with a slot ``{X}`` and a rule choosing the inserted word
 
 * ``answer``: the fact's answer (the hand-made California attack, a fixed baseline);
 * ``search``: the word the suppression search ranks first at the slot: shortlisted by the heads' predicted
-  suppression of the answer, ranked by measured effect (:mod:`rivalry.heads.attack_search`);
+  suppression of the answer, ranked by measured effect (:mod:`rivalry.circuits.attack_search`);
 * ``search_answer_free``: the best such word that is not the answer, contains no answer token and is not
   contained in it;
 * ``attention``: the word the heads attend to most at the slot (the attention search alone, a control);

@@ -1,6 +1,6 @@
 """Vocabulary search for attacks: which token, put in a slot, makes the heads *suppress the answer* most?
 
-The attention search of :mod:`rivalry.heads.search` asks what a head looks at; an attacker wants what a head
+The attention search of :mod:`rivalry.circuits.search` asks what a head looks at; an attacker wants what a head
 looks at **and** writes against the answer. For each head ``h`` (layer ``l``), each candidate token ``c`` at
 slot ``p`` and the answer's log10 odds ``LO`` read at the predicting position, the head's direct effect is
 linearised and its attention to the slot taken from the QK approximation::
@@ -15,7 +15,7 @@ linearised and its attention to the slot taken from the QK approximation::
 ``effect(c) = sum_h effect_h(c)``: the predicted change of the answer's log10 odds through the heads' direct
 paths (negative: the heads push the answer down). The head's output after the slot changes is exactly
 ``(1 - w) out_others + w o_c`` (attention renormalises over the other keys), so the only approximations are
-the key/value of the candidate (its effective embedding, as in :mod:`rivalry.heads.search`), the frozen
+the key/value of the candidate (its effective embedding, as in :mod:`rivalry.circuits.search`), the frozen
 residual elsewhere, and the linear readout (Gemma-2's post-attention norm enters with this run's scale, as in
 the decomposition). :func:`refine_exact` then measures the real effect of the best
 few candidates with forward passes of the model.
@@ -30,11 +30,11 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
+from rivalry.circuits.circuit import HeadCircuits, head_index, rotate, run_body
+from rivalry.circuits.embedding import effective_embedding
 from rivalry.core.hooks import Hook, first_tensor_arg, main_output
 from rivalry.core.metrics import AnswerLogOdds
 from rivalry.core.sites import Site
-from rivalry.heads.circuit import HeadCircuits, head_index, rotate, run_body
-from rivalry.heads.embedding import effective_embedding
 from rivalry.models.anatomy import Anatomy, rms_gain
 
 

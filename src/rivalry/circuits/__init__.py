@@ -1,4 +1,7 @@
-"""Head mechanics: where suppressor heads look, what their OV circuits do, and attacks built from them.
+"""Head circuits: where suppressor heads look, what their OV circuits do, and attacks built from them.
+
+(The package is ``rivalry.circuits`` rather than ``rivalry.heads`` so that ``rivalry.heads(model, ...)`` stays the
+notebook call: importing a subpackage of that name would replace the function on the ``rivalry`` module.)
 
 One module per job: ``circuit`` (per-head modules, eager attention, rotary), ``attention`` (attention from the
 predicting position, the forbidden word's span and mass), ``embedding`` (effective embedding), ``ov`` (OV
@@ -8,11 +11,16 @@ slot), ``attack`` (attack templates and scoring) and ``measures`` (per-head stat
 them are in :mod:`rivalry.experiments.heads` (``rivalry heads``) and :mod:`rivalry.experiments.attack`.
 """
 
-from rivalry.heads.attention import PromptAttention, attention_from_last, forbidden_word_attention, forbidden_word_span
-from rivalry.heads.circuit import HeadCircuits, eager_attention
-from rivalry.heads.embedding import effective_embedding
-from rivalry.heads.ov import OVCircuits, answer_token_subset, ov_circuits
-from rivalry.heads.search import ApproxSearch, approx_slot_attention, candidate_keys, exact_slot_attention, spearman
+from rivalry.circuits.attention import (
+    PromptAttention,
+    attention_from_last,
+    forbidden_word_attention,
+    forbidden_word_span,
+)
+from rivalry.circuits.circuit import HeadCircuits, eager_attention
+from rivalry.circuits.embedding import effective_embedding
+from rivalry.circuits.ov import OVCircuits, answer_token_subset, ov_circuits
+from rivalry.circuits.search import ApproxSearch, approx_slot_attention, candidate_keys, exact_slot_attention, spearman
 
 __all__ = [
     "ApproxSearch",

@@ -16,11 +16,11 @@ from jaxtyping import Float, Int
 from torch import Tensor
 from transformers import PreTrainedTokenizerBase
 
+from rivalry.circuits.circuit import HeadCircuits, eager_attention, run_body
 from rivalry.core.hooks import Hook
 from rivalry.core.positions import position_ids_from_mask, resolve_positions
 from rivalry.core.sites import Site
 from rivalry.errors import RivalryError
-from rivalry.heads.circuit import HeadCircuits, eager_attention, run_body
 from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
 

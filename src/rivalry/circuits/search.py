@@ -27,10 +27,10 @@ from jaxtyping import Float, Int
 from torch import Tensor
 from transformers import DynamicCache
 
+from rivalry.circuits.circuit import HeadCircuits, eager_attention, head_index, rotate, run_body
+from rivalry.circuits.embedding import effective_embedding
 from rivalry.core.hooks import Hook, main_output
 from rivalry.core.sites import Site
-from rivalry.heads.circuit import HeadCircuits, eager_attention, head_index, rotate, run_body
-from rivalry.heads.embedding import effective_embedding
 
 
 def _cacheable(cache: DynamicCache) -> bool:

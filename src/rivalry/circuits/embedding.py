@@ -15,8 +15,8 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
+from rivalry.circuits.circuit import run_body
 from rivalry.core.hooks import Hook, first_tensor_arg, main_output
-from rivalry.heads.circuit import run_body
 from rivalry.models.anatomy import Anatomy
 
 
