@@ -355,7 +355,7 @@ def test_split_rejects_bad_arguments() -> None:
 
 
 def test_select_split(shipped: list[Fact]) -> None:
-    assert set(SPLITS) == {"all", "train", "heldout"}
+    assert set(SPLITS) == {"all", "train", "heldout", "heldout_relations"}
     assert select_split(shipped, "all") == shipped
     parts = split_facts(shipped, heldout_fraction=0.25, seed=2)
     assert select_split(shipped, "train", heldout_fraction=0.25, seed=2) == list(parts.train)

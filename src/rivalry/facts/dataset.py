@@ -2,8 +2,16 @@
 
 A fact is a sentence prefix whose natural next word is a one-word answer, e.g.
 ``"The Golden Gate Bridge is in the state of"`` -> ``"California"``, plus a plausible false answer of the
-same type (``"Oregon"``) used as a counterfactual. The shipped set lives in ``rivalry/data/facts.jsonl``;
-users may pass their own ``.jsonl`` or ``.csv`` file with the same columns.
+same type (``"Oregon"``) used as a counterfactual. Two sets are shipped, selected by name:
+
+- ``"v1"`` (the default): ``rivalry/data/facts.jsonl``, 684 facts over 12 geography-style relations; the set the
+  shipped ``smollm2-obedient`` adapter was tuned on (its held-out facts are ``select_split(v1, "heldout")``).
+- ``"v2"``: ``rivalry/data/facts_v2.jsonl``, 1,842 facts over 46 relations (geography, people and their works,
+  science, animals, everyday knowledge, language, arithmetic), each answer and wrong answer one SmolLM2 token,
+  built by ``rivalry.facts.build_v2`` from tables; no fact of v1 is repeated. The relations in
+  :data:`HELDOUT_RELATIONS` are held out entirely (``split="heldout_relations"``).
+
+Users may pass their own ``.jsonl`` or ``.csv`` file with the same columns.
 """
 
 from __future__ import annotations
@@ -22,9 +30,28 @@ from rivalry.errors import RivalryError
 
 REQUIRED_FIELDS: tuple[str, ...] = ("fact_id", "prompt", "answer", "wrong_answer")
 OPTIONAL_FIELDS: dict[str, str] = {"relation": "custom", "subject": ""}
-SPLITS: tuple[str, ...] = ("all", "train", "heldout")
+SPLITS: tuple[str, ...] = ("all", "train", "heldout", "heldout_relations")
 
-_SHIPPED_FACTS = "facts.jsonl"
+# Shipped fact sets by name; ``None`` means "v1".
+SHIPPED_FACT_SETS: dict[str, str] = {"v1": "facts.jsonl", "v2": "facts_v2.jsonl"}
+_SHIPPED_FACTS = SHIPPED_FACT_SETS["v1"]
+
+# Relation types held out of obedience tuning entirely: one or more per domain (science, animals, language,
+# people and their works, everyday knowledge), none of them a v1 relation, so v1's splits are unchanged.
+HELDOUT_RELATIONS: frozenset[str] = frozenset(
+    {
+        "element_symbol",  # science
+        "moon_of_planet",  # science
+        "animal_class",  # animals
+        "opposite_word",  # language
+        "translation_word",  # language
+        "author_of_book",  # people and their works
+        "musician_instrument",  # people and their works
+        "holiday_month",  # everyday knowledge
+        "made_from",  # everyday knowledge
+        "product_maker",  # everyday knowledge (companies)
+    }
+)
 _SHIPPED_WORDS = "irrelevant_words.txt"
 
 
@@ -69,18 +96,28 @@ class FactSplit:
 # --------------------------------------------------------------------------------------------- loading
 
 
+def shipped_facts_bytes(name: str | None) -> bytes | None:
+    """The bytes of the shipped fact set ``name`` (``"v1"``, ``"v2"``; None is ``"v1"``), or None when ``name``
+    is not a shipped set's name (a path)."""
+    file = SHIPPED_FACT_SETS.get("v1" if name is None else name)
+    return None if file is None else (resources.files("rivalry") / "data" / file).read_bytes()
+
+
 def load_facts(path: str | Path | None = None) -> list[Fact]:
-    """Load and validate facts from a ``.jsonl`` or ``.csv`` file, or the shipped set when ``path`` is None.
+    """Load and validate facts from a ``.jsonl`` or ``.csv`` file, or a shipped set by name (``"v1"``, the
+    default when ``path`` is None, or ``"v2"``; a shipped name wins over a file of that name).
 
     Raises:
         RivalryError: the file is missing, has an unknown extension, or any line is malformed; the
             message names the file and the 1-based line (for CSV the header is line 1).
     """
-    if path is None:
-        name = f"rivalry/data/{_SHIPPED_FACTS}"
-        text = (resources.files("rivalry") / "data" / _SHIPPED_FACTS).read_text(encoding="utf-8")
+    shipped = shipped_facts_bytes(path) if path is None or isinstance(path, str) else None
+    if shipped is not None:
+        name = f"rivalry/data/{SHIPPED_FACT_SETS['v1' if path is None else str(path)]}"
+        text = shipped.decode("utf-8")
         suffix = ".jsonl"
     else:
+        assert path is not None  # a None path is the shipped v1 set
         file = Path(path)
         name = str(path)
         suffix = file.suffix.lower()
@@ -257,17 +294,33 @@ def split_facts(facts: Sequence[Fact], heldout_fraction: float = 0.3, seed: int 
     )
 
 
-def select_split(facts: Sequence[Fact], split: str, heldout_fraction: float = 0.3, seed: int = 0) -> list[Fact]:
-    """The facts of one split: ``"all"`` (every fact, in order), or the ``"train"``/``"heldout"`` part.
+def trained_relations_split(facts: Sequence[Fact], heldout_fraction: float = 0.3, seed: int = 0) -> FactSplit:
+    """``split_facts`` of the facts whose relation is not in :data:`HELDOUT_RELATIONS` (v1: every fact, so the
+    same split as ``split_facts(facts)``)."""
+    trained = [fact for fact in facts if fact.relation not in HELDOUT_RELATIONS]
+    return split_facts(trained, heldout_fraction=heldout_fraction, seed=seed)
 
-    The parts are those of ``split_facts(facts, heldout_fraction, seed)``.
+
+def select_split(facts: Sequence[Fact], split: str, heldout_fraction: float = 0.3, seed: int = 0) -> list[Fact]:
+    """The facts of one split, in input order.
+
+    - ``"all"``: every fact.
+    - ``"train"`` / ``"heldout"``: the parts of :func:`trained_relations_split` (for v1, whose relations are all
+      trained, ``split_facts(facts, heldout_fraction, seed)`` as before).
+    - ``"heldout_relations"``: every fact whose relation is in :data:`HELDOUT_RELATIONS`.
 
     Raises:
-        RivalryError: ``split`` is not one of ``SPLITS``.
+        RivalryError: ``split`` is not one of ``SPLITS``, or ``"heldout_relations"`` of facts without such a
+            relation (the v1 set has none; use ``facts="v2"``).
     """
     if split not in SPLITS:
         raise RivalryError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     if split == "all":
         return list(facts)
-    parts = split_facts(facts, heldout_fraction=heldout_fraction, seed=seed)
+    if split == "heldout_relations":
+        chosen = [fact for fact in facts if fact.relation in HELDOUT_RELATIONS]
+        if not chosen:
+            raise RivalryError("no fact of a held-out relation type in these facts (the v2 set has them: --facts v2)")
+        return chosen
+    parts = trained_relations_split(facts, heldout_fraction=heldout_fraction, seed=seed)
     return list(parts.train if split == "train" else parts.heldout)

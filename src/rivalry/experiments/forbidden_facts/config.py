@@ -13,6 +13,8 @@ from rivalry.io.hashing import sha256_bytes, sha256_file
 
 PromptFormat = Literal["question", "prefill"]
 Split = Literal["all", "train", "heldout"]
+# forbidden facts also reads v2's held-out relation types (heads and attack keep Split)
+FactsSplit = Literal["all", "train", "heldout", "heldout_relations"]
 
 
 def check_system_template(template: str) -> None:
@@ -33,8 +35,10 @@ class ForbiddenFactsConfig(ExperimentConfig):
     """Everything that determines a run's results besides the model (and so must match when a run is resumed).
 
     Attributes:
-        facts: a CSV/JSONL file of facts, or None for the shipped dataset.
-        split: facts of the obedience-tuning split to use: all, train or heldout.
+        facts: a shipped fact set by name (v1, the default when None: 684 geography-style facts; v2: 1,842 facts
+            over 46 relations) or a CSV/JSONL file of facts.
+        split: facts of the obedience-tuning split to use: all, train, heldout (held-out facts of the trained
+            relation types) or heldout_relations (v2's relation types held out of tuning entirely).
         prompt_format: question (the fact is the user turn, as in the paper) or prefill (the user asks to
             complete the sentence and the assistant turn already starts with the fact).
         limit: use only the first N facts of the split (None: all).
@@ -46,7 +50,7 @@ class ForbiddenFactsConfig(ExperimentConfig):
     """
 
     facts: str | None = None
-    split: Split = "all"
+    split: FactsSplit = "all"
     prompt_format: PromptFormat = "prefill"
     limit: int | None = None
     batch_size: int = 16
@@ -58,8 +62,8 @@ class ForbiddenFactsConfig(ExperimentConfig):
     input_files = ("facts",)
 
     def __post_init__(self) -> None:
-        if self.split not in ("all", "train", "heldout"):
-            raise RivalryError(f"unknown split '{self.split}'; choose all, train or heldout")
+        if self.split not in ("all", "train", "heldout", "heldout_relations"):
+            raise RivalryError(f"unknown split '{self.split}'; choose all, train, heldout or heldout_relations")
         if self.prompt_format not in ("question", "prefill"):
             raise RivalryError(f"unknown prompt format '{self.prompt_format}'; choose question or prefill")
         if self.batch_size < 1:
@@ -79,7 +83,10 @@ class ForbiddenFactsConfig(ExperimentConfig):
         select_split(load_facts(self.facts), self.split)
 
     def input_hashes(self) -> dict[str, str | None]:
-        """Content hashes of the facts (the user's file or the shipped set) and the shipped irrelevant words."""
+        """Content hashes of the facts (the shipped set used, or the user's file) and the shipped irrelevant words."""
+        from rivalry.facts.dataset import shipped_facts_bytes
+
         data = resources.files("rivalry") / "data"
-        facts = sha256_file(self.facts) if self.facts else sha256_bytes((data / "facts.jsonl").read_bytes())
+        shipped = shipped_facts_bytes(self.facts)
+        facts = sha256_bytes(shipped) if shipped is not None else sha256_file(str(self.facts))
         return {"facts": facts, "irrelevant_words": sha256_bytes((data / "irrelevant_words.txt").read_bytes())}
