@@ -6,8 +6,8 @@ import pytest
 from chat_fixtures import CHATML, LLAMA2, NO_SYSTEM, word_tokenizer
 
 from rivalry.errors import RivalryError
+from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, build_fact_prompts, irrelevant_word_for
 from rivalry.facts.dataset import Fact
-from rivalry.forbidden.prompts import PAPER_SYSTEM_TEMPLATE, build_fact_prompts, irrelevant_word_for
 from rivalry.prompts.chat import ChatTurns, encode_batch, render_chat
 
 FACT = Fact(

@@ -75,7 +75,7 @@ def add_config_arguments(
     group = parser.add_argument_group("settings", "every setting can also come from --config FILE.yaml")
     group.add_argument(
         "--config", dest=CONFIG_FLAG, metavar="FILE.yaml", default=None,
-        help="YAML file of settings (keys: the flags' names with underscores); flags given here override it",
+        help="YAML file of settings (keys: the config's field names, e.g. min_nc_probability); flags override it",
     )  # fmt: skip
     for field in dataclasses.fields(config_cls):
         if field.name in skip:

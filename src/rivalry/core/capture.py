@@ -38,14 +38,17 @@ class Activations:
     def select(self, rows: Int[Tensor, " n"]) -> Activations:
         """The same activations for a subset (or reordering) of the batch rows."""
 
-        def pick(x: Tensor | None, dim: int) -> Tensor | None:
-            return None if x is None else x.index_select(dim, rows.to(x.device))
+        def pick(x: Tensor, dim: int) -> Tensor:
+            return x.index_select(dim, rows.to(x.device))
+
+        def pick_optional(x: Tensor | None, dim: int) -> Tensor | None:
+            return None if x is None else pick(x, dim)
 
         return Activations(
             embed=pick(self.embed, 0),
-            pos_embed=pick(self.pos_embed, 0),
+            pos_embed=pick_optional(self.pos_embed, 0),
             head_inputs=pick(self.head_inputs, 1),
-            post_attention_scale=pick(self.post_attention_scale, 1),
+            post_attention_scale=pick_optional(self.post_attention_scale, 1),
             mlp_outputs=pick(self.mlp_outputs, 1),
             residual=pick(self.residual, 0),
         )

@@ -84,7 +84,7 @@ def contributions_from(
     biases = anatomy.attention_output_biases
     if biases is not None:
         per_layer.append(biases.to(w_o.device)[:, None, None, :].expand(n_layers, 1, batch, anatomy.d_model))
-    if acts.post_attention_scale is not None:
+    if acts.post_attention_scale is not None and anatomy.post_attention_norms is not None:
         gains = torch.stack(
             [rms_gain(n, anatomy.spec.norm_weight_offset).gain for n in anatomy.post_attention_norms]
         ).to(w_o.device)

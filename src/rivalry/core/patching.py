@@ -12,7 +12,7 @@ runs the model again, so downstream layers react.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -88,6 +88,11 @@ def first_order_effects(
     return SiteEffects(sites=target.sites, effects=effects.reshape(n_sites, batch), baseline=baseline)
 
 
+def _rows_setter(positions: Int[Tensor, " batch"], values: Tensor) -> Callable[..., Tensor]:
+    """A forward hook that writes ``values`` at ``positions`` of its module's output."""
+    return lambda module, args, kwargs, out: _set_rows(out, positions, values)
+
+
 def _set_rows(x: Tensor, positions: Int[Tensor, " batch"], values: Tensor) -> Tensor:
     """Copy of ``x`` ``[batch, seq, ...]`` with ``x[b, positions[b]] = values[b]``."""
     x = x.expand(positions.shape[0], *x.shape[1:]).clone()
@@ -106,18 +111,13 @@ def patch_hooks(
         if site.layer >= anatomy.n_layers or (site.head is not None and site.head >= anatomy.n_heads):
             raise RivalryError(f"site {site.label} is not a site of this model")
         if site.kind == "head":
-            heads_by_layer[site.layer].append(site.head)
+            heads_by_layer[site.layer].append(int(site.head))  # type: ignore[arg-type]  # a head site has a head
         elif site.kind == "embed":
-            hooks.append(Hook(anatomy.token_embedding, lambda m, a, k, out: _set_rows(out, positions, source.embed)))
+            hooks.append(Hook(anatomy.token_embedding, _rows_setter(positions, source.embed)))
         elif site.kind == "pos_embed":
             if anatomy.position_embedding is None or source.pos_embed is None:
                 raise RivalryError("this model has no position embedding site")
-            hooks.append(
-                Hook(
-                    anatomy.position_embedding,
-                    lambda m, a, k, out: _set_rows(out, positions, source.pos_embed),
-                )
-            )
+            hooks.append(Hook(anatomy.position_embedding, _rows_setter(positions, source.pos_embed)))
         elif site.kind == "mlp":
             module = anatomy.mlp_contribution_modules[site.layer]
             value = source.mlp_outputs[site.layer]

@@ -8,6 +8,8 @@ EXPERIMENT_MODULES: tuple[str, ...] = (
     "rivalry.experiments.attack",
     "rivalry.experiments.obedience_tune",
     "rivalry.experiments.obedience_eval",
+    "rivalry.experiments.genre_posterior",
+    "rivalry.experiments.genre_validation",
     "rivalry.experiments.base_vs_tuned",
     "rivalry.experiments.tug_of_war",
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from jaxtyping import Float, Int
@@ -121,7 +122,7 @@ def genre_posterior(
         text = encode_text(tokenizer, text) if isinstance(text, str) else text
     pad = 0 if tokenizer is None or tokenizer.pad_token_id is None else int(tokenizer.pad_token_id)
     text_ids = torch.as_tensor(text, dtype=torch.long).flatten()[None]
-    likelihoods = text_log_likelihoods(model, headers, text_ids, pad_token_id=pad)[0]
+    likelihoods = text_log_likelihoods(model, cast(Sequence[Sequence[int]], headers), text_ids, pad_token_id=pad)[0]
     return log_posterior_from_likelihoods(likelihoods, prior)
 
 

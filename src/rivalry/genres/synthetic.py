@@ -22,6 +22,7 @@ information).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import numpy as np
 from jaxtyping import Bool, Float, Int
@@ -295,7 +296,7 @@ def state_emission(
     within: dict[str, Float[np.ndarray, " word"]], groups: dict[str, float]
 ) -> Float[np.ndarray, " word"]:
     """A state's designed emission: the weighted mixture of its word groups, normalised."""
-    row = sum(weight * within[group] for group, weight in groups.items())
+    row = cast(np.ndarray, sum(weight * within[group] for group, weight in groups.items()))
     return row / row.sum()
 
 

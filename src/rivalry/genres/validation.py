@@ -10,6 +10,8 @@ averaged over documents and over prefix lengths t >= ``min_tokens``.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import torch
 from jaxtyping import Float, Int
@@ -46,8 +48,9 @@ def model_log_posterior(
     batch_docs: int = 32,
 ) -> tuple[Float[np.ndarray, "doc genre seq"], Float[np.ndarray, "doc genre seq"]]:
     """The model's log-posterior (headers ``<bos> <tag_g>``, the generator's prior) and per-token log-likelihoods."""
-    headers = [[tokenizer.bos_token_id, tag] for tag in tokenizer.convert_tokens_to_ids(list(generator.tags))]
-    texts = torch.from_numpy(word_token_ids(generator, tokenizer)[words])
+    tag_ids = cast(list[int], tokenizer.convert_tokens_to_ids(list(generator.tags)))
+    headers = [[tokenizer.bos_token_id, tag] for tag in tag_ids]
+    texts = torch.from_numpy(word_token_ids(generator, cast(Any, tokenizer))[words])
     likelihoods = torch.cat(
         [
             text_log_likelihoods(model, headers, texts[i : i + batch_docs], pad_token_id=tokenizer.pad_token_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import torch
 from jaxtyping import Float
@@ -25,10 +26,11 @@ def _get_path(root: nn.Module, path: str) -> nn.Module:
 
 def output_weight(projection: nn.Module) -> Float[Tensor, "d_model d_in"]:
     """Weight of a projection as ``[out, in]``, for both ``nn.Linear`` and GPT-2's transposed ``Conv1D``."""
+    weight = cast(Tensor, projection.weight)
     if isinstance(projection, nn.Linear):
-        return projection.weight
+        return weight
     if type(projection).__name__ == "Conv1D":  # transformers.pytorch_utils.Conv1D stores [in, out]
-        return projection.weight.T
+        return weight.T
     raise RivalryError(f"unsupported output projection type {type(projection).__name__}")
 
 
@@ -55,7 +57,7 @@ def rms_gain(norm: nn.Module, weight_offset: float) -> RMSGain:
     eps = getattr(norm, "eps", getattr(norm, "variance_epsilon", None))
     if eps is None:
         raise RivalryError(f"cannot read epsilon of norm {type(norm).__name__}")
-    return RMSGain(gain=norm.weight.detach().float() + weight_offset, eps=float(eps))
+    return RMSGain(gain=cast(Tensor, norm.weight).detach().float() + weight_offset, eps=float(eps))
 
 
 class Anatomy:
@@ -67,7 +69,7 @@ class Anatomy:
     def __init__(self, model: PreTrainedModel, spec: ArchitectureSpec):
         self.model = model
         self.spec = spec
-        self.blocks: list[nn.Module] = list(_get_path(model, spec.layers))
+        self.blocks: list[nn.Module] = list(cast(nn.ModuleList, _get_path(model, spec.layers)))
         self.token_embedding = _get_path(model, spec.token_embedding)
         self.position_embedding = _get_path(model, spec.position_embedding) if spec.position_embedding else None
         self.final_norm = _get_path(model, spec.final_norm)
@@ -114,11 +116,11 @@ class Anatomy:
     def attention_output_biases(self) -> Float[Tensor, "layer d_model"] | None:
         if not self.has_attention_bias:
             return None
-        return torch.stack([p.bias.detach().float() for p in self.attention_outputs])
+        return torch.stack([cast(Tensor, p.bias).detach().float() for p in self.attention_outputs])
 
     @property
     def device(self) -> torch.device:
-        return self.token_embedding.weight.device
+        return cast(Tensor, self.token_embedding.weight).device
 
     @property
     def vocab_size(self) -> int:
@@ -127,7 +129,7 @@ class Anatomy:
     @torch.no_grad()
     def readout(self, residual: Float[Tensor, "n d_model"]) -> Float[Tensor, "n vocab"]:
         """Logits of residual-stream vectors, through the model's own final norm and unembedding (exact)."""
-        weight = self.final_norm.weight
+        weight = cast(Tensor, self.final_norm.weight)
         logits = self.unembed(self.final_norm(residual.to(device=weight.device, dtype=weight.dtype)))
         if self.logit_softcap is not None:
             logits = torch.tanh(logits / self.logit_softcap) * self.logit_softcap

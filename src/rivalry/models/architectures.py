@@ -8,6 +8,7 @@ paths are relative to one decoder block.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rivalry.errors import RivalryError
 
@@ -58,7 +59,7 @@ class ArchitectureSpec:
     input_norm: str | None = None
 
 
-_LLAMA_LIKE = dict(
+_LLAMA_LIKE: dict[str, Any] = dict(
     layers="model.layers",
     token_embedding="model.embed_tokens",
     final_norm="model.norm",

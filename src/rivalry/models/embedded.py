@@ -65,7 +65,7 @@ def _convert_gguf(gguf_path: Path, target: Path) -> None:
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
         model.config.quantization_config = None  # weights are dequantised float32 from here on
         if hasattr(model, "hf_quantizer"):
-            model.hf_quantizer = None
+            setattr(model, "hf_quantizer", None)  # noqa: B010 - typed as a quantizer, cleared on purpose
         model.config.name_or_path = "SmolLM2-135M-Instruct"
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)

@@ -83,9 +83,7 @@ def synthetic_assistant_directory() -> Path:
     """The shipped ``synthetic-genres-assistant`` model (``rivalry/data/models/synthetic-genres-assistant``)."""
     path = Path(__file__).resolve().parent.parent / "data" / "models" / "synthetic-genres-assistant"
     if not (path / "model.safetensors").is_file():
-        raise RivalryError(
-            f"the synthetic-genres-assistant model is missing from {path}; run rivalry tune-genres"
-        )
+        raise RivalryError(f"the synthetic-genres-assistant model is missing from {path}; run rivalry tune-genres")
     return path
 
 
@@ -155,8 +153,9 @@ def load_model(name: str | os.PathLike | None = None, options: LoadOptions | Non
 def adapter_identity(adapter_dir: Path) -> str:
     """Content hash of a LoRA adapter: its config and its weights."""
     return sha256_bytes(
-        (sha256_file(adapter_dir / "adapter_config.json") + sha256_file(adapter_dir / "adapter_model.safetensors"))
-        .encode()
+        (
+            sha256_file(adapter_dir / "adapter_config.json") + sha256_file(adapter_dir / "adapter_model.safetensors")
+        ).encode()
     )
 
 
@@ -283,7 +282,7 @@ def _load_from(source: str, name: str, identity: str | None, options: LoadOption
         except (OSError, ValueError) as error:
             raise RivalryError(f"cannot load the weights of '{name}': {_first_line(error)}") from None
     if options.device_map is None:
-        model = model.to(options.device)
+        model = model.to(options.device)  # type: ignore[arg-type]  # transformers types .to() narrowly
     model.eval()
     provenance = Provenance(
         name=name, source=source, base_sha256=identity, dtype=options.dtype, device=str(next(model.parameters()).device)

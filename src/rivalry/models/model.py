@@ -89,9 +89,7 @@ class Model:
         self.spec = spec or spec_for_model_type(model.config.model_type)
 
     @classmethod
-    def wrap(
-        cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, name: str | None = None
-    ) -> Model:
+    def wrap(cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, name: str | None = None) -> Model:
         """Wrap a transformers causal LM you built or loaded yourself (rivalry never modifies it or its tokenizer).
 
         Its identity is its ``name`` (default: ``config.name_or_path``) and :func:`weights_digest` (its config
@@ -153,8 +151,6 @@ def as_model(value: object, role: str = "model") -> Model:
     if isinstance(value, Model):
         return value
     if isinstance(value, PreTrainedModel):
-        raise RivalryError(
-            f"{role}: got a bare transformers model; wrap it with rivalry.Model.wrap(model, tokenizer)"
-        )
+        raise RivalryError(f"{role}: got a bare transformers model; wrap it with rivalry.Model.wrap(model, tokenizer)")
     kind = type(value).__name__
     raise RivalryError(f"{role}: expected a rivalry.Model (rivalry.load_model or Model.wrap), got {kind}")

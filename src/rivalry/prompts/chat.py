@@ -52,7 +52,7 @@ def _messages(turns: ChatTurns, merge_system: bool) -> list[dict[str, str]]:
 
 
 def _apply(tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, str]], prefill: bool) -> str:
-    return tokenizer.apply_chat_template(
+    return tokenizer.apply_chat_template(  # type: ignore[return-value]  # tokenize=False gives the text
         messages,
         tokenize=False,
         add_generation_prompt=not prefill,
