@@ -15,8 +15,8 @@ import torch
 
 import rivalry
 from rivalry.core.vocabulary import VocabularyIndex
-from rivalry.facts import load_facts, load_irrelevant_words
 from rivalry.experiments.forbidden_facts.prompts import build_fact_prompts
+from rivalry.facts import load_facts, load_irrelevant_words
 from rivalry.prompts.chat import encode_batch
 
 PAIRS = 16
