@@ -33,7 +33,7 @@ def tune_obedience(
     """LoRA-tune ``model`` (a copy; ``model`` is untouched) to obey a forbidden word; the adapter goes to ``out``.
 
     ``overrides`` are :class:`ObedienceTuneConfig` fields (``steps=20``, ``lora_layers=(28, 29)``). Process state
-    is left alone: torch's thread count (wrap the call in ``rivalry.runtime.torch_threads(n)`` to change it) and
+    is left alone: torch's thread count (wrap the call in ``rivalry.cli.runtime.torch_threads(n)`` to change it) and
     the global random generators (the training seeds a fork of them).
     """
     config = (config or ObedienceTuneConfig()).replace(**overrides)

@@ -65,9 +65,9 @@ def train_config_from_args(args: argparse.Namespace) -> TrainConfig:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from rivalry.cli.runtime import torch_threads
     from rivalry.io.store import check_output_directory
     from rivalry.organisms.genres import train_genre_model
-    from rivalry.runtime import torch_threads
 
     config = train_config_from_args(args)
     check_output_directory(args.out)

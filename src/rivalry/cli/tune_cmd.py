@@ -36,11 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from rivalry.cli.runtime import torch_threads
     from rivalry.errors import RivalryError
     from rivalry.experiments.obedience_tune import run as run_tune
     from rivalry.report.obedience import report
     from rivalry.report.page import write_page
-    from rivalry.runtime import torch_threads
 
     layers = {} if args.layers is None else {"lora_layers": parse_layers(args.layers)}
     config = config_from_args(ObedienceTuneConfig, args, **layers)

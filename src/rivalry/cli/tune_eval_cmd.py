@@ -63,6 +63,7 @@ def output_directory(adapter: Path, out: str | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rivalry.cli.runtime import torch_threads
     from rivalry.errors import RivalryError
     from rivalry.experiments.obedience_eval import adapter_settings
     from rivalry.experiments.obedience_eval import run as run_evaluation
@@ -70,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
     from rivalry.models.loading import LoadOptions, apply_adapter, load_model
     from rivalry.report.obedience import report
     from rivalry.report.page import write_page
-    from rivalry.runtime import torch_threads
 
     adapter = Path(args.adapter)
     recorded, recorded_base = adapter_settings(adapter)

@@ -28,9 +28,9 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from rivalry.cli.config_args import config_from_args
+    from rivalry.cli.runtime import torch_threads
     from rivalry.io.store import check_output_directory
     from rivalry.organisms.genres import tune_genre_model
-    from rivalry.runtime import torch_threads
 
     config = config_from_args(AssistantTuneConfig, args)
     check_output_directory(args.out)
