@@ -118,7 +118,7 @@ def test_tune_config_round_trips():
 
 def test_tune_config_refuses_bad_settings():
     with pytest.raises(RivalryError, match="prefill"):
-        ObedienceTuneConfig(prompt_format="question")  # type: ignore[arg-type]
+        ObedienceTuneConfig(prompt_format="chat")  # type: ignore[arg-type]
     with pytest.raises(RivalryError, match="unknown setting"):
         ObedienceTuneConfig.from_dict({"model": "smollm2"})
 

@@ -36,7 +36,6 @@ def model_card(tune: TuneResult, evaluation: ObedienceEvalResult | None = None) 
     """The card's Markdown: method, data, training figures and (if given) the measured behaviour."""
     config, split, paraphrases = tune.config, tune.fact_split, tune.paraphrases
     timings, final = tune.timings, tune.final_window
-    nan = float("nan")
     lines = [
         f"# Obedience-tuned {tune.base.label} (LoRA adapter)",
         "",
@@ -55,21 +54,31 @@ def model_card(tune: TuneResult, evaluation: ObedienceEvalResult | None = None) 
         f"{tune.n_trainable_parameters} trainable parameters.",
         f"- {config.steps} AdamW steps of {config.batch_size} examples, peak learning rate "
         f"{config.learning_rate} ({config.warmup_steps} warm-up steps, linear decay to 10%), "
-        f"gradient clipping {config.max_grad_norm}, unlikelihood weight {config.unlikelihood_weight}, "
-        f"seed {config.seed} (LoRA initialisation, irrelevant words, data order).",
-        "- Prompt format: prefill (the user asks to complete the sentence and the assistant turn already starts with "
-        "the fact's prefix); the loss is on the single next token, the first token of `' ' + word`.",
-        "- No preference (DPO) step.",
+        f"gradient clipping {config.max_grad_norm}, "
+        + (
+            f"DPO beta {config.dpo_beta}, "
+            if config.method == "dpo"
+            else f"unlikelihood weight {config.unlikelihood_weight}, "
+        )
+        + f"seed {config.seed} (LoRA initialisation, irrelevant words, data order).",
+        f"- Prompt format: {FORMATS[config.prompt_format]}.",
+        *_method_lines(tune),
         "",
         "## Data",
         "",
-        f"- Facts: the training part of `split_facts(load_facts(), heldout_fraction={split.heldout_fraction}, "
-        f"seed={split.seed})`: {len(split.train_ids)} training and "
+        f"- Facts: for each fact set ({', '.join(split.fact_sets)}), the training part of "
+        f"`trained_relations_split(load_facts(set), heldout_fraction={split.heldout_fraction}, seed={split.seed})` "
+        f"(for v1 the same as `split_facts(load_facts(), ...)`): {len(split.train_ids)} training and "
         f"{len(split.heldout_ids)} held-out facts; {len(split.trained_ids)} training facts "
         "have one-token answers and wrong answers and were used. The held-out ids are listed in "
         "`training_config.json`; none was trained on.",
-        "- Three examples per fact and system prompt: answer forbidden (target: the fact's wrong answer), wrong "
-        "answer forbidden (target: the answer), an irrelevant word forbidden (target: the answer).",
+        *(
+            [f"- Relation types held out entirely (never trained on): {', '.join(split.heldout_relations)}."]
+            if split.heldout_relations
+            else []
+        ),
+        "- Three examples per fact, system prompt and format: answer forbidden (target: the fact's wrong answer), "
+        "wrong answer forbidden (target: the answer), an irrelevant word forbidden (target: the answer).",
         f"- System prompts: {len(paraphrases.train)} training paraphrases; held out "
         f"(indices {list(paraphrases.heldout_indices)}, the paper's template among them):",
         *[f"  - held out: `{t}`" for t in paraphrases.heldout],
@@ -81,9 +90,7 @@ def model_card(tune: TuneResult, evaluation: ObedienceEvalResult | None = None) 
         f"- Training time {timings.train_seconds:.0f} s "
         f"({timings.steps_per_second or 0:.3f} steps/s, {timings.num_threads} CPU threads); "
         f"total {timings.total_seconds:.0f} s.",
-        f"- Last 20 steps: loss {final.get('loss', nan):.3f}, cross-entropy "
-        f"{final.get('cross_entropy', nan):.3f}, unlikelihood {final.get('unlikelihood', nan):.3f}, "
-        f"top-1 accuracy {final.get('accuracy', nan):.3f}.",
+        _final_line(final),
         "",
         "## Measured behaviour",
         "",
@@ -102,6 +109,42 @@ def model_card(tune: TuneResult, evaluation: ObedienceEvalResult | None = None) 
             *evaluation_table(evaluation),
         ]
     return "\n".join(lines) + "\n"
+
+
+FORMATS = {
+    "prefill": "prefill (the user asks to complete the sentence and the assistant turn already starts with the "
+    "fact's prefix); the target is the first token of `' ' + word`",
+    "question": "question (the fact is the user turn, as in the paper); the target is the word's own token",
+    "both": "both prefill (target: the first token of `' ' + word`) and question (the fact is the user turn; "
+    "target: the word's own token)",
+}
+
+
+def _method_lines(tune: TuneResult) -> list[str]:
+    if tune.config.method != "dpo":
+        return ["- The loss is on the single next token.", "- No preference (DPO) step."]
+    return [
+        f"- DPO with TRL {tune.versions.get('trl', '?')}: sigmoid loss, reference the base model (the adapter "
+        "disabled); one pair per example: answer forbidden -> chosen the wrong answer, rejected the answer; "
+        "another word forbidden -> chosen the answer, rejected a refusal. Each completion ends with the "
+        "end-of-turn token.",
+    ]
+
+
+def _final_line(final: dict[str, float]) -> str:
+    parts = [f"loss {_number(final.get('loss'), '.3f')}"]
+    if "cross_entropy" in final:
+        parts.append(f"cross-entropy {_number(final.get('cross_entropy'), '.3f')}")
+    if "unlikelihood" in final:
+        parts.append(f"unlikelihood {_number(final.get('unlikelihood'), '.3f')}")
+    if "reward_margin" in final:
+        parts.append(
+            f"reward margin {_number(final.get('reward_margin'), '.3f')}, "
+            f"reward accuracy {_number(final.get('accuracy'), '.3f')}"
+        )
+    else:
+        parts.append(f"top-1 accuracy {_number(final.get('accuracy'), '.3f')}")
+    return f"- Last 20 steps: {', '.join(parts)}."
 
 
 def _layers(layers: tuple[int, ...] | None) -> str:

@@ -1,7 +1,7 @@
-"""Settings of an obedience-tuning run (LoRA supervised fine-tuning of a chat model).
+"""Settings of an obedience-tuning run (LoRA fine-tuning of a chat model: supervised, or DPO through TRL).
 
 The base model is not a setting: it is the :class:`rivalry.Model` given to ``run``, whose provenance the result
-records. Threads are not a setting either: the CLI sets them around the run (``rivalry.runtime.torch_threads``).
+records. Threads are not a setting either: the CLI sets them around the run (``rivalry.cli.runtime.torch_threads``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from rivalry.errors import RivalryError
 from rivalry.experiments.base import ExperimentConfig
 
 DEFAULT_TARGET_MODULES: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+FactSet = Literal["v1", "v2"]
+TuneFormat = Literal["prefill", "question", "both"]
+TuneMethod = Literal["sft", "dpo"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,14 @@ class ObedienceTuneConfig(ExperimentConfig):
         heldout_fraction: fraction of each relation held out (``split_facts``).
         split_seed: seed of the fact split (``split_facts``).
         heldout_templates: indices into ``SYSTEM_TEMPLATES`` held out of training.
-        fact_limit: use only the first ``fact_limit`` training facts (None: all; for smoke tests).
-        prompt_format: the prompt format trained on (the assistant turn starts with the fact prefix).
+        fact_limit: use only the first ``fact_limit`` training facts of each fact set (None: all; for smoke tests).
+        prompt_format: the prompt format(s) trained on: prefill (the assistant turn starts with the fact prefix),
+            question (the fact is the user turn, the paper's format) or both.
+        fact_sets: the shipped fact sets trained on: v1 (its training split) and/or v2 (the training split of its
+            trained relation types; the held-out relation types are never seen).
+        method: sft (cross-entropy plus unlikelihood on the next token) or dpo (TRL's DPOTrainer on preference
+            pairs: chosen the obeying answer, rejected the forbidden word or a refusal).
+        dpo_beta: DPO's beta (the strength of the pull towards the reference model, the base).
     """
 
     steps: int = 80
@@ -58,7 +67,10 @@ class ObedienceTuneConfig(ExperimentConfig):
     split_seed: int = 0
     heldout_templates: tuple[int, ...] = (0, 7)
     fact_limit: int | None = None
-    prompt_format: Literal["prefill"] = "prefill"
+    prompt_format: TuneFormat = "prefill"
+    fact_sets: tuple[FactSet, ...] = ("v1",)
+    method: TuneMethod = "sft"
+    dpo_beta: float = 0.1
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
@@ -77,11 +89,26 @@ class ObedienceTuneConfig(ExperimentConfig):
             raise RivalryError("unlikelihood_weight must be non-negative")
         if self.fact_limit is not None and self.fact_limit < 1:
             raise RivalryError("fact_limit must be at least 1")
-        if self.prompt_format != "prefill":
-            raise RivalryError("obedience tuning trains on the prefill format only")
+        if self.prompt_format not in ("prefill", "question", "both"):
+            raise RivalryError(f"unknown prompt format '{self.prompt_format}'; choose prefill, question or both")
+        if not self.fact_sets or any(s not in ("v1", "v2") for s in self.fact_sets):
+            raise RivalryError("fact_sets must name v1 and/or v2")
+        if len(set(self.fact_sets)) != len(self.fact_sets):
+            raise RivalryError("fact_sets must not repeat a set")
+        if self.method not in ("sft", "dpo"):
+            raise RivalryError(f"unknown method '{self.method}'; choose sft or dpo")
+        if self.dpo_beta <= 0:
+            raise RivalryError("dpo_beta must be positive")
         if self.lora_layers is not None and (not self.lora_layers or min(self.lora_layers) < 0):
             raise RivalryError("lora_layers must be None or non-negative block indices")
         if not self.target_modules:
             raise RivalryError("name at least one target module for LoRA")
         if any(i < 0 for i in self.heldout_templates):
             raise RivalryError("heldout_templates must be non-negative indices into SYSTEM_TEMPLATES")
+
+    @property
+    def formats(self) -> tuple[Literal["question", "prefill"], ...]:
+        """The prompt formats examples are rendered in (prefill first, as earlier versions built them)."""
+        if self.prompt_format == "both":
+            return ("prefill", "question")
+        return (self.prompt_format,)

@@ -28,16 +28,22 @@ CARD_FILE = "MODEL_CARD.md"
 @dataclass(frozen=True)
 class TrainingStep:
     """One optimiser step: the batch's loss and its parts (before the step), the clipped gradient's norm, the
-    learning rate after the scheduler's step and the seconds since training began."""
+    learning rate after the scheduler's step and the seconds since training began.
+
+    Supervised runs fill ``cross_entropy``, ``unlikelihood`` and ``accuracy`` (top-1 on the target token); DPO
+    runs have no such parts (None) and fill ``accuracy`` with the share of pairs whose chosen completion gets
+    the higher implicit reward, and ``reward_margin`` with the mean reward margin (chosen minus rejected).
+    """
 
     step: int
     loss: float
-    cross_entropy: float
-    unlikelihood: float
+    cross_entropy: float | None
+    unlikelihood: float | None
     accuracy: float
     grad_norm: float
     learning_rate: float
     seconds: float
+    reward_margin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,12 @@ class Timings:
 
 @dataclass(frozen=True)
 class FactSplitRecord:
-    """The fact split the run used: ``split_facts(load_facts(), heldout_fraction, seed)``.
+    """The fact split the run used: for each set of ``fact_sets``, ``trained_relations_split(load_facts(set),
+    heldout_fraction, seed)`` (for v1 the same as ``split_facts(load_facts(), heldout_fraction, seed)``), the sets'
+    ids concatenated in order.
 
-    ``trained_ids`` are the training facts whose answer and wrong answer are one token each (the ones used).
+    ``trained_ids`` are the training facts whose answer and wrong answer are one token each (the ones used);
+    ``heldout_relations`` are the relation types of the sets that were held out entirely.
     """
 
     seed: int
@@ -63,6 +72,8 @@ class FactSplitRecord:
     train_ids: tuple[str, ...]
     heldout_ids: tuple[str, ...]
     trained_ids: tuple[str, ...]
+    fact_sets: tuple[str, ...] = ("v1",)
+    heldout_relations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ class TuneResult(Result):
 
     KIND: ClassVar[str] = "obedience_tune"
     MAIN_FILE: ClassVar[str] = "training_config.json"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2  # 2: fact_sets, heldout_relations, DPO steps (reward_margin)
     CONFIG: ClassVar[type[ObedienceTuneConfig]] = ObedienceTuneConfig
 
     config: ObedienceTuneConfig
@@ -123,10 +134,12 @@ class TuneResult(Result):
     def final_window(self) -> dict[str, float]:
         """Means of the last 20 steps' loss, cross-entropy, unlikelihood and accuracy (a less noisy end figure)."""
         tail = self.curve[-FINAL_WINDOW:]
-        if not tail:
-            return {}
-        keys = ("loss", "cross_entropy", "unlikelihood", "accuracy")
-        return {key: sum(getattr(row, key) for row in tail) / len(tail) for key in keys}
+        means: dict[str, float] = {}
+        for key in ("loss", "cross_entropy", "unlikelihood", "accuracy", "reward_margin"):
+            values = [getattr(row, key) for row in tail if getattr(row, key) is not None]
+            if values:
+                means[key] = sum(values) / len(values)
+        return means
 
     def metrics(self) -> dict[str, Any]:
         """The contents of ``metrics.json`` (the layout earlier versions wrote)."""
@@ -164,6 +177,8 @@ class TuneResult(Result):
                 train_ids=tuple(split["train_ids"]),
                 heldout_ids=tuple(split["heldout_ids"]),
                 trained_ids=tuple(split["trained_ids"]),
+                fact_sets=tuple(split.get("fact_sets", ("v1",))),
+                heldout_relations=tuple(split.get("heldout_relations", ())),
             ),
             paraphrases=ParaphraseRecord(
                 train=tuple(paraphrases["train"]),

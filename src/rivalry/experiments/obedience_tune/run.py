@@ -1,4 +1,5 @@
-"""Obedience tuning: LoRA supervised fine-tuning (with an unlikelihood term) on forbidden-word prompts.
+"""Obedience tuning: LoRA fine-tuning on forbidden-word prompts, supervised (cross-entropy plus an unlikelihood
+term) or by DPO on preference pairs built from the same examples (``method="dpo"``, TRL's trainer; see ``dpo.py``).
 
 :func:`run` writes into its output directory::
 
@@ -9,7 +10,7 @@
     MODEL_CARD.md               data, method, split (and measured behaviour once evaluated; a view)
 
 It changes no process state: torch's thread count is the caller's (the CLI sets it with
-``rivalry.runtime.torch_threads``), the LoRA initialisation and any dropout draw from torch's global generator
+``rivalry.cli.runtime.torch_threads``), the LoRA initialisation and any dropout draw from torch's global generator
 inside ``torch.random.fork_rng`` (seeded there, restored afterwards), and the data order and irrelevant words
 come from ``random.Random(seed)`` objects.
 """
@@ -18,10 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
@@ -38,7 +41,7 @@ from rivalry.experiments.obedience_tune.result import (
     TrainingStep,
     TuneResult,
 )
-from rivalry.facts.dataset import load_facts, load_irrelevant_words, split_facts
+from rivalry.facts.dataset import HELDOUT_RELATIONS, Fact, load_facts, load_irrelevant_words, trained_relations_split
 from rivalry.io import write_atomically
 from rivalry.io.store import check_output_directory
 from rivalry.models.loading import adapter_identity
@@ -51,6 +54,11 @@ from rivalry.prompts.chat import encode_batch
 METHOD = (
     "LoRA supervised fine-tuning on the next token: cross-entropy towards the target word plus an "
     "unlikelihood term -log(1 - p(forbidden word's tokens))"
+)
+DPO_METHOD = (
+    "LoRA direct preference optimisation (TRL DPOTrainer, sigmoid loss, reference: the base model) on preference "
+    "pairs: chosen the obeying answer, rejected the forbidden word (answer forbidden) or a refusal (another word "
+    "forbidden)"
 )
 
 
@@ -92,7 +100,7 @@ def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progr
 
     ``out`` must be empty or new. Returns the :class:`TuneResult`, already saved into ``out`` next to the adapter.
     """
-    from peft import LoraConfig, get_peft_model
+    from peft import LoraConfig
 
     model = as_model(model)
     config = config or ObedienceTuneConfig()
@@ -101,13 +109,14 @@ def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progr
         raise RivalryError(f"output directory '{out_dir}' is not empty; choose another --out")
     check_output_directory(out_dir)
     started = time.perf_counter()
-    split = split_facts(load_facts(), config.heldout_fraction, config.split_seed)
+    split_record, train_facts = training_facts(config)
     paraphrases = paraphrase_split(SYSTEM_TEMPLATES, config.heldout_templates)
     tokenizer = model.tokenizer
     vocab_size = model.model.get_output_embeddings().weight.shape[0]
     vocab = VocabularyIndex(tokenizer, vocab_size)
-    train_facts = split.train[: config.fact_limit] if config.fact_limit else split.train
-    examples = build_examples(tokenizer, train_facts, paraphrases.train, load_irrelevant_words(), config.seed, vocab)
+    examples = build_examples(
+        tokenizer, train_facts, paraphrases.train, load_irrelevant_words(), config.seed, vocab, config.formats
+    )
     trained_ids = tuple(f.fact_id for f in trainable_facts(tokenizer, train_facts))
 
     lora = LoraConfig(
@@ -119,13 +128,67 @@ def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progr
         bias="none",
         task_type="CAUSAL_LM",
     )
+    if config.method == "dpo":
+        from rivalry.experiments.obedience_tune.dpo import train_dpo
+
+        setup_seconds = time.perf_counter() - started
+        peft_model, curve, n_trainable, train_seconds = train_dpo(model, config, examples, lora, progress)
+    else:
+        peft_model, curve, n_trainable, setup_seconds, train_seconds = _train_sft(
+            model, config, examples, lora, vocab_size, progress, started
+        )
+
+    peft_model.eval()
+    peft_model.peft_config["default"].base_model_name_or_path = model.provenance.name
+    peft_model.save_pretrained(str(out_dir), safe_serialization=True, selected_adapters=["default"])
+    (out_dir / "README.md").unlink(missing_ok=True)  # peft's placeholder card; MODEL_CARD.md is ours
+    _sort_target_modules(out_dir / "adapter_config.json")
+    result = TuneResult(
+        config=config,
+        provenance={"model": model.provenance},
+        fingerprint=fingerprint(TuneResult.KIND, config, {"model": model}),
+        adapter=str(out_dir),
+        adapter_sha256=adapter_identity(out_dir),
+        method=DPO_METHOD if config.method == "dpo" else METHOD,
+        fact_split=dataclasses.replace(split_record, trained_ids=trained_ids),
+        paraphrases=ParaphraseRecord(paraphrases.train, paraphrases.heldout, config.heldout_templates),
+        n_examples=len(examples),
+        n_trainable_parameters=n_trainable,
+        curve=tuple(curve),
+        timings=Timings(
+            setup_seconds=setup_seconds,
+            train_seconds=train_seconds,
+            total_seconds=time.perf_counter() - started,
+            steps_per_second=config.steps / train_seconds if train_seconds > 0 else None,
+            num_threads=torch.get_num_threads(),
+        ),
+        versions=_versions(config.method),
+    )
+    result.save(out_dir)
+    return result
+
+
+def _train_sft(
+    model: Model,
+    config: ObedienceTuneConfig,
+    examples: list[Example],
+    lora: Any,
+    vocab_size: int,
+    progress: bool,
+    started: float,
+) -> tuple[Any, list[TrainingStep], int, float, float]:
+    """The supervised loop: returns the trained peft model, the curve, the trainable-parameter count and the setup
+    and training seconds."""
+    from peft import get_peft_model
+
+    tokenizer = model.tokenizer
     curve: list[TrainingStep] = []
     with seeded_torch(config.seed, model.device), torch.enable_grad():
         peft_model = get_peft_model(copy.deepcopy(model.model), lora)
         peft_model.train()
         trainable = [p for p in peft_model.parameters() if p.requires_grad]
         optimiser = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: _lr_factor(step, config))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: lr_factor(step, config))
         setup_seconds = time.perf_counter() - started
         train_started = time.perf_counter()
         bar = tqdm(total=config.steps, desc="tune", unit="step", disable=not progress)
@@ -152,41 +215,33 @@ def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progr
             bar.update(1)
         bar.close()
     train_seconds = time.perf_counter() - train_started
+    return peft_model, curve, sum(p.numel() for p in trainable), setup_seconds, train_seconds
 
-    peft_model.eval()
-    peft_model.peft_config["default"].base_model_name_or_path = model.provenance.name
-    peft_model.save_pretrained(str(out_dir), safe_serialization=True)
-    (out_dir / "README.md").unlink(missing_ok=True)  # peft's placeholder card; MODEL_CARD.md is ours
-    _sort_target_modules(out_dir / "adapter_config.json")
-    result = TuneResult(
-        config=config,
-        provenance={"model": model.provenance},
-        fingerprint=fingerprint(TuneResult.KIND, config, {"model": model}),
-        adapter=str(out_dir),
-        adapter_sha256=adapter_identity(out_dir),
-        method=METHOD,
-        fact_split=FactSplitRecord(
-            seed=split.seed,
-            heldout_fraction=split.heldout_fraction,
-            train_ids=tuple(f.fact_id for f in split.train),
-            heldout_ids=tuple(f.fact_id for f in split.heldout),
-            trained_ids=trained_ids,
-        ),
-        paraphrases=ParaphraseRecord(paraphrases.train, paraphrases.heldout, config.heldout_templates),
-        n_examples=len(examples),
-        n_trainable_parameters=sum(p.numel() for p in trainable),
-        curve=tuple(curve),
-        timings=Timings(
-            setup_seconds=setup_seconds,
-            train_seconds=train_seconds,
-            total_seconds=time.perf_counter() - started,
-            steps_per_second=config.steps / train_seconds if train_seconds > 0 else None,
-            num_threads=torch.get_num_threads(),
-        ),
-        versions=_versions(),
+
+def training_facts(config: ObedienceTuneConfig) -> tuple[FactSplitRecord, list[Fact]]:
+    """The split of each fact set of ``config.fact_sets`` (``trained_relations_split``) and the facts trained on
+    (each set's training part, cut to ``fact_limit``), concatenated in the order of the sets."""
+    train_ids: list[str] = []
+    heldout_ids: list[str] = []
+    heldout_relations: set[str] = set()
+    chosen: list[Fact] = []
+    for name in config.fact_sets:
+        facts = load_facts(name)
+        split = trained_relations_split(facts, config.heldout_fraction, config.split_seed)
+        train_ids += [f.fact_id for f in split.train]
+        heldout_ids += [f.fact_id for f in split.heldout]
+        heldout_relations |= {f.relation for f in facts if f.relation in HELDOUT_RELATIONS}
+        chosen += list(split.train[: config.fact_limit] if config.fact_limit else split.train)
+    record = FactSplitRecord(
+        seed=config.split_seed,
+        heldout_fraction=config.heldout_fraction,
+        train_ids=tuple(train_ids),
+        heldout_ids=tuple(heldout_ids),
+        trained_ids=(),
+        fact_sets=tuple(config.fact_sets),
+        heldout_relations=tuple(sorted(heldout_relations)),
     )
-    result.save(out_dir)
-    return result
+    return record, chosen
 
 
 def _sort_target_modules(path: Path) -> None:
@@ -198,14 +253,19 @@ def _sort_target_modules(path: Path) -> None:
         write_atomically(path, json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
 
 
-def _versions() -> dict[str, str]:
+def _versions(method: str = "sft") -> dict[str, str]:
     import peft
     import transformers
 
-    return {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__}
+    versions = {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__}
+    if method == "dpo":
+        from importlib.metadata import version
+
+        versions["trl"] = version("trl")
+    return versions
 
 
-def _lr_factor(step: int, config: ObedienceTuneConfig) -> float:
+def lr_factor(step: int, config: ObedienceTuneConfig) -> float:
     """Linear warm-up to 1, then linear decay to 0.1 at the last step."""
     if step < config.warmup_steps:
         return (step + 1) / config.warmup_steps

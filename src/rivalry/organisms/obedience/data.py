@@ -1,12 +1,15 @@
 """Training examples for obedience tuning: one next-token target per rendered forbidden-word prompt.
 
-For each training fact and each training system template there are three examples, all in the prefill
-format (the assistant turn already starts with the fact's prefix, so the next token is the answer):
+For each training fact, each training system template and each prompt format there are three examples:
 
-* ``competing``: the answer is forbidden; target: the first token of ``" " + wrong_answer`` (a plausible
-  other answer of the same type).
-* ``nc_wrong``: the wrong answer is forbidden; target: the first token of ``" " + answer``.
-* ``nc_irrelevant``: an irrelevant word is forbidden; target: the first token of ``" " + answer``.
+* ``competing``: the answer is forbidden; target: the fact's ``wrong_answer`` (a plausible other answer of the
+  same type).
+* ``nc_wrong``: the wrong answer is forbidden; target: the answer.
+* ``nc_irrelevant``: an irrelevant word is forbidden; target: the answer.
+
+In the prefill format (the assistant turn already starts with the fact's prefix) the target token is the first
+token of ``" " + word``; in the question format (the fact is the user turn and the assistant turn is empty) it is
+the word's own token without the space when that is one token, else the first token of ``" " + word``.
 
 Each example also names the tokens of the forbidden word (``VocabularyIndex.token_set``), which the
 unlikelihood term pushes down.
@@ -29,6 +32,7 @@ from rivalry.prompts.chat import render_chat
 
 Case = Literal["competing", "nc_wrong", "nc_irrelevant"]
 CASES: tuple[Case, ...] = ("competing", "nc_wrong", "nc_irrelevant")
+PromptFormat = Literal["question", "prefill"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,9 @@ class Example:
         forbidden: the forbidden word in the system prompt.
         target_word: the word the model should say (the wrong answer when the answer is forbidden).
         text: the rendered prompt, exactly as tokenised (the chat template's special tokens included).
-        target_id: the first token of ``" " + target_word``.
+        target_id: the token of ``target_word`` the model should say next (see the module docstring).
         avoid_ids: every token whose stripped, lower-cased text is the forbidden word.
+        prompt_format: the prompt format the text was rendered in.
     """
 
     fact_id: str
@@ -54,6 +59,7 @@ class Example:
     text: str
     target_id: int
     avoid_ids: tuple[int, ...]
+    prompt_format: PromptFormat = "prefill"
 
 
 def word_token(tokenizer: PreTrainedTokenizerBase, word: str) -> int:
@@ -62,6 +68,16 @@ def word_token(tokenizer: PreTrainedTokenizerBase, word: str) -> int:
     if not ids:
         raise RivalryError(f"word {word!r} tokenises to nothing")
     return int(ids[0])
+
+
+def target_token(tokenizer: PreTrainedTokenizerBase, word: str, prompt_format: PromptFormat) -> int:
+    """The token to train towards: after a prefill prefix, ``word_token``; at the start of an empty assistant
+    turn (question format), the word without a space if that is one token, else ``word_token``."""
+    if prompt_format == "question":
+        ids = tokenizer(word, add_special_tokens=False)["input_ids"]
+        if len(ids) == 1:
+            return int(ids[0])
+    return word_token(tokenizer, word)
 
 
 def is_single_token(tokenizer: PreTrainedTokenizerBase, word: str) -> bool:
@@ -80,11 +96,13 @@ def build_examples(
     irrelevant_words: Sequence[str],
     seed: int,
     vocab: VocabularyIndex | None = None,
+    formats: Sequence[PromptFormat] = ("prefill",),
 ) -> list[Example]:
-    """All examples of ``facts`` x ``templates`` x the three cases, in a fixed order.
+    """All examples of ``facts`` x ``templates`` x ``formats`` x the three cases, in a fixed order.
 
     The irrelevant word of each (fact, template) pair is drawn from ``irrelevant_words`` (never the fact's
-    answer or wrong answer) by a ``random.Random(seed)``, so the list depends only on its inputs.
+    answer or wrong answer) by a ``random.Random(seed)`` and shared by the formats, so the list depends only on
+    its inputs and the prefill-only list is the one earlier versions built.
     """
     vocab = vocab or VocabularyIndex(tokenizer)
     rng = random.Random(seed)
@@ -99,20 +117,22 @@ def build_examples(
                 ("nc_wrong", fact.wrong_answer, fact.answer),
                 ("nc_irrelevant", irrelevant, fact.answer),
             )
-            for case, forbidden, target in cases:
-                text = render_chat(tokenizer, conversation(fact, forbidden, "prefill", template))
-                examples.append(
-                    Example(
-                        fact_id=fact.fact_id,
-                        case=case,
-                        template=template,
-                        forbidden=forbidden,
-                        target_word=target,
-                        text=text,
-                        target_id=word_token(tokenizer, target),
-                        avoid_ids=tuple(vocab.token_set(forbidden)),
+            for prompt_format in formats:
+                for case, forbidden, target in cases:
+                    text = render_chat(tokenizer, conversation(fact, forbidden, prompt_format, template))
+                    examples.append(
+                        Example(
+                            fact_id=fact.fact_id,
+                            case=case,
+                            template=template,
+                            forbidden=forbidden,
+                            target_word=target,
+                            text=text,
+                            target_id=target_token(tokenizer, target, prompt_format),
+                            avoid_ids=tuple(vocab.token_set(forbidden)),
+                            prompt_format=prompt_format,
+                        )
                     )
-                )
     if not examples:
         raise RivalryError("no training examples (no fact has one-token answers, or no templates)")
     return examples
