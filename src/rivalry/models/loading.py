@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import torch
 
 from rivalry.errors import RivalryError
-from rivalry.io.hashing import sha256_bytes, sha256_directory, sha256_file
+from rivalry.io.hashing import sha256_bytes, sha256_file
 from rivalry.models.architectures import spec_for_model_type
 from rivalry.models.embedded import smollm2_directory, smollm2_gguf_path
 from rivalry.models.model import Model, Provenance
@@ -130,7 +130,7 @@ def load_model(name: str | os.PathLike | None = None, options: LoadOptions | Non
     if name in NAMED_MODELS:
         named = NAMED_MODELS[name]
         base = named.base()
-        identity = named.identity() if named.identity else sha256_directory(base)
+        identity = named.identity() if named.identity else model_files_identity(base)
         lm = _load_from(str(base), name, identity, options)
         adapter = options.adapter or (str(named.adapter()) if named.adapter else None)
         return apply_adapter(lm, Path(adapter)) if adapter else lm
@@ -181,6 +181,17 @@ def apply_adapter(lm: Model, adapter_dir: Path) -> Model:
     adapter, adapter_sha256 = str(adapter_dir.resolve()), adapter_identity(adapter_dir)
     provenance = replace(lm.provenance, adapter=adapter, adapter_sha256=adapter_sha256)
     return Model(merged, lm.tokenizer, provenance, spec=lm.spec)
+
+
+IDENTITY_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                  "special_tokens_map.json", "synthetic_config.json")  # fmt: skip
+
+
+def model_files_identity(path: Path) -> str:
+    """A shipped model folder: the content of its weights, config and tokenizer files (not its card or metrics)."""
+    parts = [f"{f.name}:{sha256_file(f)}" for f in sorted(path.glob("*.safetensors"))]
+    parts += [f"{name}:{sha256_file(path / name)}" for name in IDENTITY_FILES if (path / name).is_file()]
+    return sha256_bytes("\n".join(parts).encode())
 
 
 def _directory_identity(path: Path) -> str:
