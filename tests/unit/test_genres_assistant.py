@@ -7,10 +7,11 @@ import pytest
 from transformers import PreTrainedTokenizerFast
 
 from rivalry.errors import RivalryError
+from rivalry.experiments.base_vs_tuned.config import load_neutral_texts
 from rivalry.experiments.base_vs_tuned.synthetic_pair import (
+    SYNTHETIC_NEUTRAL_TEXTS,
     SYNTHETIC_OPEN_PROMPTS,
     SYNTHETIC_QUESTIONS,
-    load_synthetic_neutral_texts,
     synthetic_neutral_texts,
 )
 from rivalry.genres.assistant import (
@@ -76,7 +77,7 @@ def test_user_turn():
 
 
 def test_shipped_neutral_texts_are_the_generator_samples():
-    texts = load_synthetic_neutral_texts()
+    texts = load_neutral_texts(SYNTHETIC_NEUTRAL_TEXTS)
     assert texts == synthetic_neutral_texts()
     assert list(texts) == ["hero", "twin", "encyclopedia", "dialogue", "assistant"]
     assert all(len(t.split()) == SyntheticConfig().doc_length for items in texts.values() for t in items)

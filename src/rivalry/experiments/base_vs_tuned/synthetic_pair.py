@@ -68,9 +68,3 @@ def write_synthetic_neutral_texts(
     path.write_text(header + body, encoding="utf-8")
     return path
 
-
-def load_synthetic_neutral_texts(path: Path | str = SYNTHETIC_NEUTRAL_TEXTS) -> dict[str, list[str]]:
-    """The stored neutral texts of the synthetic pair."""
-    from .config import load_neutral_texts
-
-    return load_neutral_texts(path)
