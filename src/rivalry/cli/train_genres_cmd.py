@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from rivalry.cli.runtime import torch_threads
+    from rivalry.io.atomic import json_ready
     from rivalry.io.store import check_output_directory
     from rivalry.organisms.genres import train_genre_model
 
@@ -76,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
         trained = train_genre_model(
             config, args.out, validation_docs=args.validation_docs, eval_every=args.eval_every, log=log
         )
-    print(json.dumps(trained.validation, indent=2))
+    print(json.dumps(json_ready(trained.validation), indent=2, allow_nan=False))
     print(f"model: {trained.directory}")
     return 0

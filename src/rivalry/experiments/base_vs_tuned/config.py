@@ -72,7 +72,7 @@ def neutral_texts_from(data: object) -> dict[str, list[str]]:
 
 
 def _canonical_hash(data: Any) -> str:
-    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False).encode("utf-8"))
 
 
 @dataclass(frozen=True)

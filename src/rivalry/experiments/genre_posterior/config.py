@@ -87,7 +87,9 @@ class GenrePosteriorConfig(ExperimentConfig):
         if self.text_file is not None and Path(self.text_file).expanduser().is_file():
             hashes["text_file"] = sha256_file(Path(self.text_file).expanduser())
         if isinstance(self.genre_set, GenreSet):
-            canonical = json.dumps(genre_set_source(self.genre_set), sort_keys=True, ensure_ascii=False)
+            canonical = json.dumps(
+                genre_set_source(self.genre_set), sort_keys=True, ensure_ascii=False, allow_nan=False
+            )
             hashes["genre_set"] = sha256_bytes(canonical.encode("utf-8"))
         elif self.genre_set is not None:
             hashes["genre_set"] = sha256_file(genre_set_path(self.genre_set))

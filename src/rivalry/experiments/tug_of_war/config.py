@@ -22,7 +22,7 @@ SYNTHETIC_REQUESTS = "synthetic"  # ... and of a synthetic-genre pair
 
 
 def _canonical_hash(data: Any) -> str:
-    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False).encode("utf-8"))
 
 
 @dataclass(frozen=True)
