@@ -11,48 +11,26 @@ from pathlib import Path
 
 import pytest
 import torch
-from chat_fixtures import tiny_chat_model
+from chat_fixtures import forbidden_facts_chat_model, write_facts_file
 
 import rivalry
 from rivalry.cli.main import main
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
 from rivalry.experiments.forbidden_facts import ForbiddenFactsConfig, ForbiddenFactsResult
-from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION
-from rivalry.facts.dataset import load_irrelevant_words
 from rivalry.io.store import RunStore
 from rivalry.report.forbidden_facts import report
 from rivalry.report.page import render_page
 
-FACTS = [
-    ("gg", "The Golden Gate Bridge is in the state of", "California", "Texas"),
-    ("paris", "Paris is the capital of", "France", "Spain"),
-    ("tokyo", "Tokyo is the capital of", "Japan", "China"),
-    ("yen", "The currency of Japan is the", "yen", "euro"),
-    ("nile", "The Nile flows through", "Egypt", "Kenya"),
-    ("rome", "Rome is the capital of", "Italy", "Greece"),
-    ("nyc", "The Empire State Building is in", "Manhattan", "Boston"),  # not in the vocabulary: several tokens
-]
-
-
-def _write_facts(path: Path) -> Path:
-    with path.open("w") as file:
-        for fact_id, prompt, answer, wrong in FACTS:
-            row = {"fact_id": fact_id, "prompt": prompt, "answer": answer, "wrong_answer": wrong}
-            file.write(json.dumps(row) + "\n")
-    return path
-
 
 @pytest.fixture
 def facts_file(tmp_path) -> Path:
-    return _write_facts(tmp_path / "facts.jsonl")
+    return write_facts_file(tmp_path / "facts.jsonl")
 
 
 @pytest.fixture
 def chat_lm():
-    texts = [PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, *load_irrelevant_words()]
-    texts += [" ".join(f[1:]).replace("Manhattan", "") for f in FACTS]
-    return tiny_chat_model(texts)
+    return forbidden_facts_chat_model()
 
 
 def _config(facts_file: Path, **changes) -> ForbiddenFactsConfig:
@@ -149,8 +127,7 @@ def test_store_refuses_another_run(chat_lm, facts_file, tmp_path):
         rivalry.forbidden_facts(chat_lm, _config(facts_file), store=RunStore(out), progress=False)
     with pytest.raises(RivalryError, match="different config.batch_size"):
         rivalry.forbidden_facts(chat_lm, _config(facts_file, batch_size=3), store=out, progress=False)
-    texts = [PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, *load_irrelevant_words()]
-    other = tiny_chat_model(texts + [" ".join(f[1:]).replace("Manhattan", "") for f in FACTS], seed=1)
+    other = forbidden_facts_chat_model(seed=1)
     with pytest.raises(RivalryError, match="models.model.base_sha256"):
         rivalry.forbidden_facts(other, _config(facts_file), store=out, progress=False)
     with facts_file.open("a") as file:  # the same file name with other content
@@ -243,9 +220,7 @@ def test_cli_errors_are_one_line(capsys, tmp_path, model_dir, facts_file):
 
 
 def test_report_compares_with_another_run(chat_lm, facts_file, tmp_path):
-    texts = [PAPER_SYSTEM_TEMPLATE, PREFILL_INSTRUCTION, *load_irrelevant_words()]
-    texts += [" ".join(f[1:]).replace("Manhattan", "") for f in FACTS]
-    other = rivalry.Model.wrap(tiny_chat_model(texts, seed=1).model, chat_lm.tokenizer, name="tiny-chat-b")
+    other = rivalry.Model.wrap(forbidden_facts_chat_model(seed=1).model, chat_lm.tokenizer, name="tiny-chat-b")
     a = rivalry.forbidden_facts(chat_lm, _config(facts_file), progress=False)
     b = rivalry.forbidden_facts(other, _config(facts_file), progress=False)
     comparison = rivalry.compare(a, b)

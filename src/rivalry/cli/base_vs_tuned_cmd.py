@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from rivalry.cli.common import (
-    add_model_options,
-    add_run_options,
-    load_model_from_args,
-    prepare_output,
-    save_with_report,
-)
-from rivalry.cli.config_args import add_config_arguments, config_from_args
+from rivalry.cli.common import add_model_options, add_run_options, run_pair_job
+from rivalry.cli.config_args import add_config_arguments
 from rivalry.experiments.base_vs_tuned.config import BaseVsTunedConfig
 
 
@@ -35,19 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rivalry.errors import RivalryError
     from rivalry.experiments.base_vs_tuned import run as run_experiment
     from rivalry.report.base_vs_tuned import report, summary_lines
 
-    if args.model is not None:
-        raise RivalryError("base-vs-tuned takes --base and --tuned, not --model")
-    config = config_from_args(BaseVsTunedConfig, args)
-    config.check_inputs()  # fail on bad input before spending time loading the models
-    store = prepare_output(args)
-    base = load_model_from_args(args, args.base)
-    tuned = load_model_from_args(args, args.tuned)
-    result = run_experiment(base, tuned, config, store=store, progress=not args.no_progress)
-    for line in summary_lines(result):
-        print(line)
-    print(f"report: {save_with_report(result, report(result), args.out)}")
-    return 0
+    return run_pair_job(args, "base-vs-tuned", BaseVsTunedConfig, run_experiment, report, summary_lines)

@@ -91,3 +91,23 @@ def save_with_report(result, page, out: str) -> str:
 
     result.save(out)
     return str(write_page(page, Path(out) / "report.html"))
+
+
+def run_pair_job(args: argparse.Namespace, command: str, config_cls, run_experiment, report, summary_lines) -> int:
+    """A base-vs-tuned style command: config from the flags, inputs and ``--out`` checked, both models loaded,
+    ``run_experiment(base, tuned, config, store=..., progress=...)``, then the result and its report saved."""
+    from rivalry.cli.config_args import config_from_args
+    from rivalry.errors import RivalryError
+
+    if args.model is not None:
+        raise RivalryError(f"{command} takes --base and --tuned, not --model")
+    config = config_from_args(config_cls, args)
+    config.check_inputs()  # fail on bad input before spending time loading the models
+    store = prepare_output(args)
+    base = load_model_from_args(args, args.base)
+    tuned = load_model_from_args(args, args.tuned)
+    result = run_experiment(base, tuned, config, store=store, progress=not args.no_progress)
+    for line in summary_lines(result):
+        print(line)
+    print(f"report: {save_with_report(result, report(result), args.out)}")
+    return 0

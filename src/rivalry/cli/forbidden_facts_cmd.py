@@ -36,8 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rivalry.api.forbidden_facts import compare
     from rivalry.errors import RivalryError
+    from rivalry.experiments.compare import run as compare
     from rivalry.experiments.forbidden_facts import ForbiddenFactsResult
     from rivalry.experiments.forbidden_facts import run as run_experiment
     from rivalry.report.forbidden_facts import report
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_experiment(lm, config, store=store, progress=not args.no_progress)
     comparison = None
     if baseline is not None and not result.is_empty:
-        comparison = compare(baseline, result)
+        comparison = compare(baseline, result, paths=(args.compare_with, args.out))
         comparison.save(args.out)
     print(result.summary_line())
     print(f"report: {save_with_report(result, report(result, comparison), args.out)}")

@@ -15,6 +15,7 @@ Shipped sets live in ``rivalry/data/genres/<name>.yaml``. Every problem with a f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,3 +178,31 @@ def _genre_from_dict(item: object, index: int) -> Genre:
             raise RivalryError(f"{where} ('{name}'): 'prior' must be a positive number")
         prior = float(prior)
     return Genre(name=name, header=header, prior=prior)
+
+
+def genre_set_setting(value: object) -> str | GenreSet | None:
+    """A config's genre-set field, normalised: a shipped name or a path (as ``str``), a :class:`GenreSet` (an inline
+    mapping, as a saved config holds it, becomes one), or None."""
+    if value is None or isinstance(value, str | GenreSet):
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return genre_set_from_dict(dict(value))
+    raise RivalryError("genre_set must be a shipped set's name, a YAML path or a GenreSet")
+
+
+def genre_set_to_setting(value: str | GenreSet | None) -> object:
+    """The JSON form of a genre-set field: the name or path, or an inline set's YAML mapping."""
+    return genre_set_source(value) if isinstance(value, GenreSet) else value
+
+
+def genre_set_hash(value: str | GenreSet | None) -> str | None:
+    """Content hash of the genre set a field names: its YAML file (shipped sets too) or an inline set's JSON."""
+    from rivalry.io.hashing import sha256_file, sha256_json
+
+    if value is None:
+        return None
+    if isinstance(value, GenreSet):
+        return sha256_json(genre_set_source(value))
+    return sha256_file(genre_set_path(value))

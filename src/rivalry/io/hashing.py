@@ -29,3 +29,10 @@ def sha256_directory(path: str | Path, pattern: str = "*") -> str:
         digest.update(str(file.relative_to(root)).encode() + b"\0")
         digest.update(sha256_file(file).encode() + b"\n")
     return digest.hexdigest()
+
+
+def sha256_json(data: object) -> str:
+    """SHA-256 of the canonical JSON of ``data`` (sorted keys, UTF-8, strict): a content hash of inline settings."""
+    import json
+
+    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False).encode("utf-8"))

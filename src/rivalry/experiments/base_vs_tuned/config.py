@@ -9,7 +9,6 @@ picks them from the base model; :meth:`BaseVsTunedConfig.resolved` makes the cho
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +19,13 @@ from rivalry.experiments.base import ExperimentConfig
 from rivalry.genres.headers import (
     DEFAULT_GENRE_SET,
     GenreSet,
-    genre_set_from_dict,
+    genre_set_hash,
     genre_set_path,
-    genre_set_source,
+    genre_set_setting,
+    genre_set_to_setting,
     load_genre_set,
 )
-from rivalry.io.hashing import sha256_bytes, sha256_file
+from rivalry.io.hashing import sha256_file, sha256_json
 from rivalry.models.model import Model
 
 from .synthetic_pair import SYNTHETIC_NEUTRAL_TEXTS, SYNTHETIC_OPEN_PROMPTS, SYNTHETIC_QUESTIONS
@@ -69,10 +69,6 @@ def neutral_texts_from(data: object) -> dict[str, list[str]]:
     if not all(isinstance(v, list | tuple) and v for v in data.values()):
         raise RivalryError("expected a mapping of genre names to non-empty lists of texts")
     return {str(k): [str(t) for t in v] for k, v in data.items()}
-
-
-def _canonical_hash(data: Any) -> str:
-    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -130,12 +126,7 @@ class BaseVsTunedConfig(ExperimentConfig):
             object.__setattr__(self, "neutral_texts", {k: tuple(v) for k, v in texts.items()})
         elif isinstance(self.neutral_texts, Path):
             object.__setattr__(self, "neutral_texts", str(self.neutral_texts))
-        if isinstance(self.genre_set, Mapping):  # an inline set, as saved by to_dict
-            object.__setattr__(self, "genre_set", genre_set_from_dict(dict(self.genre_set)))
-        elif isinstance(self.genre_set, Path):
-            object.__setattr__(self, "genre_set", str(self.genre_set))
-        elif self.genre_set is not None and not isinstance(self.genre_set, str | GenreSet):
-            raise RivalryError("genre_set must be a shipped set's name, a YAML path or a GenreSet")
+        object.__setattr__(self, "genre_set", genre_set_setting(self.genre_set))
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
@@ -143,8 +134,7 @@ class BaseVsTunedConfig(ExperimentConfig):
             data["questions"] = {k: [q, list(a)] for k, (q, a) in self.questions.items()}
         if isinstance(self.neutral_texts, Mapping):
             data["neutral_texts"] = {k: list(v) for k, v in self.neutral_texts.items()}
-        if isinstance(self.genre_set, GenreSet):
-            data["genre_set"] = genre_set_source(self.genre_set)
+        data["genre_set"] = genre_set_to_setting(self.genre_set)
         return data
 
     # --- the pair's defaults -----------------------------------------------------------------------------------
@@ -205,17 +195,15 @@ class BaseVsTunedConfig(ExperimentConfig):
         canonical JSON of an inline value; the genre set is None where the shift is off or the set is a
         synthetic base's own tags (part of the base's identity)."""
         if isinstance(self.neutral_texts, Mapping):
-            texts: str | None = _canonical_hash({k: list(v) for k, v in self.neutral_texts.items()})
+            texts: str | None = sha256_json({k: list(v) for k, v in self.neutral_texts.items()})
         else:
             path = self.neutral_texts_path() if self.prompt_style != "auto" or self.neutral_texts else None
             texts = sha256_file(path) if path is not None and path.is_file() else None
         genre_set: str | None = None
         if not self.genre_posterior_shift:
             pass
-        elif isinstance(self.genre_set, GenreSet):
-            genre_set = _canonical_hash(genre_set_source(self.genre_set))
         elif self.genre_set is not None:
-            genre_set = sha256_file(genre_set_path(self.genre_set))
+            genre_set = genre_set_hash(self.genre_set)
         elif self.prompt_style == "chat":
             genre_set = sha256_file(genre_set_path(DEFAULT_GENRE_SET))
         return {"neutral_texts": texts, "genre_set": genre_set}

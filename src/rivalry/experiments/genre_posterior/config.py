@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import ExperimentConfig
-from rivalry.genres.headers import GenreSet, genre_set_from_dict, genre_set_path, genre_set_source, load_genre_set
-from rivalry.io.hashing import sha256_bytes, sha256_file
+from rivalry.genres.headers import (
+    GenreSet,
+    genre_set_hash,
+    genre_set_path,
+    genre_set_setting,
+    genre_set_to_setting,
+    load_genre_set,
+)
+from rivalry.io.hashing import sha256_file
 
 
 @dataclass(frozen=True)
@@ -46,18 +51,10 @@ class GenrePosteriorConfig(ExperimentConfig):
             raise RivalryError("the text is empty")
         if not 0.0 < self.low < self.high <= 1.0:
             raise RivalryError("reversibility thresholds need 0 < low < high <= 1")
-        if isinstance(self.genre_set, Mapping):  # an inline set, as saved by to_dict
-            object.__setattr__(self, "genre_set", genre_set_from_dict(dict(self.genre_set)))
-        elif isinstance(self.genre_set, Path):
-            object.__setattr__(self, "genre_set", str(self.genre_set))
-        elif self.genre_set is not None and not isinstance(self.genre_set, str | GenreSet):
-            raise RivalryError("genre_set must be a shipped set's name, a YAML path or a GenreSet")
+        object.__setattr__(self, "genre_set", genre_set_setting(self.genre_set))
 
     def to_dict(self) -> dict[str, Any]:
-        data = super().to_dict()
-        if isinstance(self.genre_set, GenreSet):
-            data["genre_set"] = genre_set_source(self.genre_set)
-        return data
+        return {**super().to_dict(), "genre_set": genre_set_to_setting(self.genre_set)}
 
     def read_text(self) -> str:
         """The text: ``text`` itself, or the content of ``text_file`` (one clear error if it cannot be read)."""
@@ -86,13 +83,7 @@ class GenrePosteriorConfig(ExperimentConfig):
         hashes: dict[str, str | None] = {"text_file": None, "genre_set": None}
         if self.text_file is not None and Path(self.text_file).expanduser().is_file():
             hashes["text_file"] = sha256_file(Path(self.text_file).expanduser())
-        if isinstance(self.genre_set, GenreSet):
-            canonical = json.dumps(
-                genre_set_source(self.genre_set), sort_keys=True, ensure_ascii=False, allow_nan=False
-            )
-            hashes["genre_set"] = sha256_bytes(canonical.encode("utf-8"))
-        elif self.genre_set is not None:
-            hashes["genre_set"] = sha256_file(genre_set_path(self.genre_set))
+        hashes["genre_set"] = genre_set_hash(self.genre_set)
         return hashes
 
     def check_inputs(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,18 +10,21 @@ from typing import Any
 
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import ExperimentConfig
-from rivalry.genres.headers import GenreSet, genre_set_from_dict, genre_set_path, genre_set_source, load_genre_set
-from rivalry.io.hashing import sha256_bytes, sha256_file
+from rivalry.genres.headers import (
+    GenreSet,
+    genre_set_hash,
+    genre_set_path,
+    genre_set_setting,
+    genre_set_to_setting,
+    load_genre_set,
+)
+from rivalry.io.hashing import sha256_file, sha256_json
 from rivalry.models.model import Model
 
 from .requests import RequestSet, load_request_set, request_set_from_dict, request_set_path, request_set_source
 
 CHAT_REQUESTS = "smollm2"  # the default request set of a chat pair
 SYNTHETIC_REQUESTS = "synthetic"  # ... and of a synthetic-genre pair
-
-
-def _canonical_hash(data: Any) -> str:
-    return sha256_bytes(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -43,23 +45,19 @@ class TugOfWarConfig(ExperimentConfig):
     input_files = ("requests", "genre_set")
 
     def __post_init__(self) -> None:
-        for name, parse in (("requests", request_set_from_dict), ("genre_set", genre_set_from_dict)):
-            value = getattr(self, name)
-            if isinstance(value, Mapping):  # an inline set, as saved by to_dict
-                object.__setattr__(self, name, parse(dict(value)))
-            elif isinstance(value, Path):
-                object.__setattr__(self, name, str(value))
+        if isinstance(self.requests, Mapping):  # an inline set, as saved by to_dict
+            object.__setattr__(self, "requests", request_set_from_dict(dict(self.requests)))
+        elif isinstance(self.requests, Path):
+            object.__setattr__(self, "requests", str(self.requests))
         if self.requests is not None and not isinstance(self.requests, str | RequestSet):
             raise RivalryError("requests must be a shipped set's name, a YAML path or a RequestSet")
-        if self.genre_set is not None and not isinstance(self.genre_set, str | GenreSet):
-            raise RivalryError("genre_set must be a shipped set's name, a YAML path or a GenreSet")
+        object.__setattr__(self, "genre_set", genre_set_setting(self.genre_set))
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         if isinstance(self.requests, RequestSet):
             data["requests"] = request_set_source(self.requests)
-        if isinstance(self.genre_set, GenreSet):
-            data["genre_set"] = genre_set_source(self.genre_set)
+        data["genre_set"] = genre_set_to_setting(self.genre_set)
         return data
 
     def resolved(self, base: Model) -> TugOfWarConfig:
@@ -102,16 +100,10 @@ class TugOfWarConfig(ExperimentConfig):
         canonical JSON of an inline value; None for a synthetic base's own tags (part of its identity)."""
         requests: str | None = None
         if isinstance(self.requests, RequestSet):
-            requests = _canonical_hash(request_set_source(self.requests))
+            requests = sha256_json(request_set_source(self.requests))
         elif self.requests is not None:
             requests = sha256_file(request_set_path(self.requests))
-        reference = self.genre_set_reference()
-        genre_set: str | None = None
-        if isinstance(reference, GenreSet):
-            genre_set = _canonical_hash(genre_set_source(reference))
-        elif reference is not None:
-            genre_set = sha256_file(genre_set_path(reference))
-        return {"requests": requests, "genre_set": genre_set}
+        return {"requests": requests, "genre_set": genre_set_hash(self.genre_set_reference())}
 
     def check_inputs(self) -> None:
         """Read the request set and the genre set now, so a bad one fails before a model is loaded."""
