@@ -91,3 +91,13 @@ def test_result_loads_back_and_the_adapter_loads_by_path(twice, smollm2):
     if result.config.method == "dpo":
         assert result.versions["trl"] and result.curve[-1].reward_margin is not None
         assert result.curve[0].cross_entropy is None
+
+
+def test_shipped_v2_adapter_loads_by_name_with_its_recorded_hash(smollm2):
+    from importlib import resources
+
+    record = load_result(resources.files("rivalry") / "data" / "adapters" / "smollm2-obedient-v2")
+    assert isinstance(record, TuneResult) and record.config.fact_sets == ("v1", "v2")
+    lm = rivalry.load_model("smollm2-obedient-v2")
+    assert lm.provenance.name == "smollm2-obedient-v2"
+    assert lm.provenance.adapter_sha256 == record.adapter_sha256

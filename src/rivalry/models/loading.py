@@ -71,6 +71,18 @@ def obedient_adapter_directory() -> Path:
     return path
 
 
+def shipped_adapter(name: str) -> Callable[[], Path]:
+    """A function giving the shipped LoRA adapter ``rivalry/data/adapters/<name>`` (checked when called)."""
+
+    def directory() -> Path:
+        path = Path(__file__).resolve().parent.parent / "data" / "adapters" / name
+        if not (path / "adapter_model.safetensors").is_file():
+            raise RivalryError(f"the {name} adapter is missing from {path}; reinstall rivalry or run rivalry tune")
+        return path
+
+    return directory
+
+
 def synthetic_genres_directory() -> Path:
     """The shipped synthetic-genre model of ``synthetic-genres`` (``rivalry/data/models/synthetic-genres``)."""
     path = Path(__file__).resolve().parent.parent / "data" / "models" / "synthetic-genres"
@@ -96,6 +108,13 @@ NAMED_MODELS: dict[str, NamedModel] = {
         adapter=obedient_adapter_directory,
         identity=smollm2_identity,
         description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word (rivalry tune)",
+    ),
+    "smollm2-obedient-v2": NamedModel(
+        smollm2_directory,
+        adapter=shipped_adapter("smollm2-obedient-v2"),
+        identity=smollm2_identity,
+        description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word in both prompt formats "
+        "on the v1 and v2 facts (rivalry tune --prompt-format both --fact-sets v1 v2)",
     ),
     "synthetic-genres": NamedModel(
         synthetic_genres_directory,

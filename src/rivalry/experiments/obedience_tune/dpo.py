@@ -90,6 +90,16 @@ class _StepRecorder:
         )
 
 
+def _quiet_progress(progress_callback: type) -> Any:
+    """The trainer's progress bar without its per-step printout of the logs."""
+
+    class QuietProgress(progress_callback):  # type: ignore[misc, valid-type]
+        def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
+            return None
+
+    return QuietProgress()
+
+
 @contextlib.contextmanager
 def _datasets_bars(progress: bool, enabled: bool, datasets_logging: Any) -> Iterator[None]:
     """``datasets``' progress bars (a process-wide switch) off inside the block unless ``progress``, then as before."""
@@ -168,8 +178,9 @@ def train_dpo(
             callbacks=[recorder.make()],
         )
         trainer.remove_callback(PrinterCallback)  # the curve is recorded, not printed
-        if not progress:
-            trainer.remove_callback(ProgressCallback)
+        trainer.remove_callback(ProgressCallback)
+        if progress:
+            trainer.add_callback(_quiet_progress(ProgressCallback))
         train_started = time.perf_counter()
         trainer.train()
         train_seconds = time.perf_counter() - train_started
