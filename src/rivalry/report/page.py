@@ -114,6 +114,14 @@ class Page:
     subtitle: str | None = None
     footer: str | None = None
 
+    def html(self) -> str:
+        """The page as one self-contained HTML string (see :func:`render_page`)."""
+        return render_page(self)
+
+    def write(self, path: Path | str) -> Path:
+        """Render the page into ``path`` (see :func:`write_page`); returns the path."""
+        return write_page(self, path)
+
     def section(self, heading: str, highlight: bool = False) -> Section:
         """Create, append and return a new section."""
         sec = Section(heading, highlight=highlight)
