@@ -93,11 +93,13 @@ def test_result_loads_back_and_the_adapter_loads_by_path(twice, smollm2):
         assert result.curve[0].cross_entropy is None
 
 
-def test_shipped_v2_adapter_loads_by_name_with_its_recorded_hash(smollm2):
+@pytest.mark.parametrize(("name", "method"), [("smollm2-obedient-v2", "sft"), ("smollm2-obedient-dpo", "dpo")])
+def test_shipped_adapters_load_by_name_with_their_recorded_hash(smollm2, name, method):
     from importlib import resources
 
-    record = load_result(resources.files("rivalry") / "data" / "adapters" / "smollm2-obedient-v2")
+    record = load_result(resources.files("rivalry") / "data" / "adapters" / name)
     assert isinstance(record, TuneResult) and record.config.fact_sets == ("v1", "v2")
-    lm = rivalry.load_model("smollm2-obedient-v2")
-    assert lm.provenance.name == "smollm2-obedient-v2"
+    assert record.config.method == method and record.config.prompt_format == "both"
+    lm = rivalry.load_model(name)
+    assert lm.provenance.name == name
     assert lm.provenance.adapter_sha256 == record.adapter_sha256

@@ -116,6 +116,13 @@ NAMED_MODELS: dict[str, NamedModel] = {
         description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word in both prompt formats "
         "on the v1 and v2 facts (rivalry tune --prompt-format both --fact-sets v1 v2)",
     ),
+    "smollm2-obedient-dpo": NamedModel(
+        smollm2_directory,
+        adapter=shipped_adapter("smollm2-obedient-dpo"),
+        identity=smollm2_identity,
+        description="SmolLM2-135M-Instruct + a LoRA adapter preference-tuned (DPO, TRL) to obey a forbidden word "
+        "(rivalry tune --method dpo)",
+    ),
     "synthetic-genres": NamedModel(
         synthetic_genres_directory,
         description="tiny Llama trained on synthetic multi-genre text whose exact Bayesian genre posterior is known",
