@@ -139,7 +139,9 @@ def build_facts(tokenizer: PreTrainedTokenizerBase, v1: Sequence[Fact] | None = 
 
 def facts_jsonl(facts: Sequence[Fact]) -> str:
     keys = ("fact_id", "relation", "subject", "prompt", "answer", "wrong_answer")
-    return "".join(json.dumps({k: getattr(f, k) for k in keys}, ensure_ascii=False) + "\n" for f in facts)
+    return "".join(
+        json.dumps({k: getattr(f, k) for k in keys}, ensure_ascii=False, allow_nan=False) + "\n" for f in facts
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -211,7 +211,7 @@ def sample_continuations(lm: Model, prompt: str, n_samples: int, max_new_tokens:
     CPU ``torch.Generator`` seeded with ``seed``: the global RNG is neither read nor changed, and the draws do not
     depend on the model's device. Stop tokens are the chat template's end of turn and EOS; the loop ends when
     every row has stopped or after ``max_new_tokens`` (the same draws ``generate(do_sample=True)`` makes after
-    ``torch.manual_seed(seed)`` on a CPU model).
+    seeding torch's global generator with ``seed`` on a CPU model).
     """
     tok = lm.tokenizer
     device = lm.device

@@ -250,7 +250,7 @@ def _sort_target_modules(path: Path) -> None:
     record = json.loads(path.read_text())
     if isinstance(record.get("target_modules"), list):
         record["target_modules"] = sorted(record["target_modules"])
-        write_atomically(path, json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
+        write_atomically(path, json.dumps(record, indent=2, sort_keys=True, allow_nan=False).encode("utf-8"))
 
 
 def _versions(method: str = "sft") -> dict[str, str]:
