@@ -178,6 +178,13 @@ class Result:
         raise NotImplementedError
 
     # --- shared machinery -----------------------------------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        """The label of the result's model (``provenance["model"]``); a pair's labels joined by " vs "."""
+        if "model" in self.provenance:
+            return self.provenance["model"].label
+        return " vs ".join(p.label for p in self.provenance.values())
+
     def full_record(self) -> dict[str, Any]:
         return {
             KIND_KEY: self.KIND,

@@ -191,10 +191,6 @@ class AttackResult(Result):
     heads_from_dir: str | None = None
 
     # --- derived numbers ----------------------------------------------------------------------------------------
-    @property
-    def model(self) -> str:
-        return self.provenance["model"].label
-
     @cached_property
     def attacks(self) -> tuple[AttackSummary, ...]:
         """Every attack over its facts, by success rate (highest first), then mean effect, then name."""

@@ -146,10 +146,6 @@ class ForbiddenFactsResult(Result):
 
     # --- derived numbers ----------------------------------------------------------------------------------------
     @property
-    def model(self) -> str:
-        return self.provenance["model"].label
-
-    @property
     def is_empty(self) -> bool:
         """True when no fact was kept: nothing is ranked and the mean effect is undefined."""
         return not self.facts

@@ -79,10 +79,6 @@ class GenrePosteriorResult(Result):
 
     # --- derived numbers ----------------------------------------------------------------------------------------
     @property
-    def model(self) -> str:
-        return self.provenance["model"].label
-
-    @property
     def chat(self) -> bool:
         return self.config.chat
 

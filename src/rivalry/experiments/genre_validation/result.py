@@ -106,10 +106,6 @@ class GenreValidationResult(Result):
     min_tokens: int
     seed: int
 
-    @property
-    def model(self) -> str:
-        return self.provenance["model"].label
-
     def metrics(self) -> dict[str, float | int]:
         """The measured numbers, by today's key names (what :func:`rivalry.genres.validation.validate` returns)."""
         return {name: getattr(self, name) for name in METRIC_NAMES}

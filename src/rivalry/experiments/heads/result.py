@@ -122,10 +122,6 @@ class HeadsResult(Result):
 
     # --- derived numbers ----------------------------------------------------------------------------------------
     @property
-    def model(self) -> str:
-        return self.provenance["model"].label
-
-    @property
     def sites(self) -> tuple[Site, ...]:
         """The top heads, best first."""
         return tuple(h.site for h in self.top_heads)
