@@ -81,7 +81,9 @@ class VariableSet:
             raise RivalryError(f"variable set '{self.name}' has one label only ({sorted(present)}); need two or more")
         for key in self.group_keys:
             if len({item.groups[key] for item in self.items}) < 2:
-                raise RivalryError(f"variable set '{self.name}' has fewer than 2 groups of '{key}'; cannot hold one out")
+                raise RivalryError(
+                    f"variable set '{self.name}' has fewer than 2 groups of '{key}'; cannot hold one out"
+                )
 
     @property
     def is_binary(self) -> bool:
@@ -91,7 +93,8 @@ class VariableSet:
         """A one-line error unless the set has exactly two classes."""
         if not self.is_binary:
             raise RivalryError(
-                f"variable set '{self.name}' has {len(self.classes)} labels {list(self.classes)}; this needs a binary one"
+                f"variable set '{self.name}' has {len(self.classes)} labels {list(self.classes)}; "
+                "this needs a binary one"
             )
 
     def texts(self) -> list[str]:
@@ -145,7 +148,10 @@ def group_split(
     is_train: Bool[np.ndarray, " n"] = np.ones(len(variables.items), dtype=bool)
     for key in variables.group_keys:
         values = variables.group_values(key)
-        chosen = set(heldout[key]) if heldout and key in heldout else _held_out_values(values, heldout_fraction, seed, key)
+        if heldout and key in heldout:
+            chosen = set(heldout[key])
+        else:
+            chosen = _held_out_values(values, heldout_fraction, seed, key)
         held = np.array([value in chosen for value in values])
         is_test &= held
         is_train &= ~held
