@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
-from jaxtyping import Bool, Int
+from jaxtyping import Bool, Float, Int
 
 from rivalry.errors import RivalryError
 
@@ -55,6 +56,12 @@ class VariableSet:
         classes: the label values in a fixed order; for a binary set ``(negative, positive)``.
         group_keys: the keys every item's ``groups`` holds.
         description: one line for reports.
+        read_at: where a probe reads the residual stream: each text's last token (``"last"``) or every token
+            (``"all"``, e.g. the genre posterior after each word).
+        token_targets: for a continuous target (``read_at="all"``), one ``[n_tokens, n_classes]`` array per item:
+            the distribution over ``classes`` after each token (rows sum to 1); None for a label-only set.
+        heldout: the groups held out by default (``{key: values}``, see :func:`group_split`); None: a hashed
+            fraction of every key.
     """
 
     name: str
@@ -62,6 +69,9 @@ class VariableSet:
     classes: tuple[str, ...]
     group_keys: tuple[str, ...]
     description: str = ""
+    read_at: Literal["last", "all"] = "last"
+    token_targets: tuple[Float[np.ndarray, "token cls"], ...] | None = field(default=None, compare=False)
+    heldout: Mapping[str, tuple[str, ...]] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.items:
@@ -76,6 +86,16 @@ class VariableSet:
             missing = [key for key in self.group_keys if key not in item.groups]
             if missing:
                 raise RivalryError(f"item {index} of '{self.name}' has no value for group key(s) {missing}")
+        if self.read_at not in ("last", "all"):
+            raise RivalryError(f"variable set '{self.name}': read_at must be 'last' or 'all', got {self.read_at!r}")
+        if self.token_targets is not None:
+            if len(self.token_targets) != len(self.items):
+                raise RivalryError(
+                    f"variable set '{self.name}' has {len(self.token_targets)} token targets for "
+                    f"{len(self.items)} items"
+                )
+            if any(t.ndim != 2 or t.shape[1] != len(self.classes) for t in self.token_targets):
+                raise RivalryError(f"variable set '{self.name}': token targets must be [token, {len(self.classes)}]")
         present = {item.label for item in self.items}
         if len(present) < 2:
             raise RivalryError(f"variable set '{self.name}' has one label only ({sorted(present)}); need two or more")
@@ -110,12 +130,16 @@ class VariableSet:
 
     def select(self, rows: Sequence[int] | np.ndarray) -> VariableSet:
         """The same set restricted to ``rows`` (validated again: it must keep two labels and two groups)."""
+        targets = None if self.token_targets is None else tuple(self.token_targets[int(i)] for i in rows)
         return VariableSet(
             name=self.name,
             items=tuple(self.items[int(i)] for i in rows),
             classes=self.classes,
             group_keys=self.group_keys,
             description=self.description,
+            read_at=self.read_at,
+            token_targets=targets,
+            heldout=self.heldout,
         )
 
 
@@ -134,7 +158,8 @@ def group_split(
 ) -> Split:
     """Hold out whole groups along *every* group key at once.
 
-    For each key a set of its values is held out (``heldout[key]`` when given, else a SHA-256-ranked
+    For each key a set of its values is held out (``heldout[key]`` when given, else the set's own
+    ``variables.heldout[key]``, else a SHA-256-ranked
     ``heldout_fraction`` of its distinct values, at least one and never all). Test items have a held-out value for
     every key (held-out facts *and* held-out templates); train items have none; items mixing the two are used for
     neither, so nothing of a test item's groups was seen in fitting.
@@ -150,6 +175,8 @@ def group_split(
         values = variables.group_values(key)
         if heldout and key in heldout:
             chosen = set(heldout[key])
+        elif variables.heldout and key in variables.heldout:
+            chosen = set(variables.heldout[key])
         else:
             chosen = _held_out_values(values, heldout_fraction, seed, key)
         held = np.array([value in chosen for value in values])
