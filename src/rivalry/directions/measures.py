@@ -143,8 +143,10 @@ def score_prompts(
     return scores, top
 
 
-def neutral_logits(lm: Model, texts: Sequence[str], edit: Edit = CLEAN, batch_size: int = 16) -> list[Tensor]:
-    """Next-token log-probabilities at every real token of each text (BOS added as the tokenizer does)."""
+def neutral_logits(
+    lm: Model, texts: Sequence[str], edit: Edit = CLEAN, batch_size: int = 16, log_softmax: bool = True
+) -> list[Tensor]:
+    """Next-token log-probabilities (or raw logits) at every real token of each text (BOS as the tokenizer adds)."""
     out = []
     for first in range(0, len(texts), batch_size):
         chunk = texts[first : first + batch_size]
@@ -152,7 +154,8 @@ def neutral_logits(lm: Model, texts: Sequence[str], edit: Edit = CLEAN, batch_si
         logits = _forward(lm, rows, edit)
         width = logits.shape[1]
         for index, row in enumerate(rows):
-            out.append(logits[index, width - len(row.ids) :].log_softmax(-1))
+            real = logits[index, width - len(row.ids) :]
+            out.append(real.log_softmax(-1) if log_softmax else real)
     return out
 
 
