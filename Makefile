@@ -31,6 +31,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_patching.py
 	$(PY) benchmarks/bench_heads.py
+	$(PY) benchmarks/bench_sweeps.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

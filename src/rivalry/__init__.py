@@ -37,6 +37,7 @@ _LAZY = {
     "validate_genres": "rivalry.api.genres",
     "base_vs_tuned": "rivalry.api.base_vs_tuned",
     "tug_of_war": "rivalry.api.tug_of_war",
+    "sweep": "rivalry.api.sweeps",
     "tune_obedience": "rivalry.api.obedience",
     "evaluate_obedience": "rivalry.api.obedience",
     "load_result": "rivalry.api.results",

@@ -44,10 +44,6 @@ def load_model_from_args(args: argparse.Namespace, name: str | None = None):
     return load_model(name or args.model, options)
 
 
-FAULT_ENV = "RIVALRY_FAULT_KILL_AFTER_SHARD"
-LEGACY_FAULT_ENV = "RIVALRY_FAULT_KILL_AFTER_BATCH"
-
-
 def add_run_options(parser: argparse.ArgumentParser, default_out: str, resumable: bool = True) -> None:
     """``--out``, ``--no-progress`` and (for resumable experiments) ``--resume``."""
     group = parser.add_argument_group("output")
@@ -63,24 +59,11 @@ def prepare_output(args: argparse.Namespace):
     For crash tests, ``$RIVALRY_FAULT_KILL_AFTER_SHARD=NAME`` (or ``$RIVALRY_FAULT_KILL_AFTER_BATCH=N``, the shard
     ``batch-0000N``) makes the process SIGKILL itself right after that shard is stored.
     """
-    import os
-    import signal
-
+    from rivalry.io.faults import inject_fault
     from rivalry.io.store import RunStore, check_output_directory
 
     check_output_directory(args.out)
-    store = RunStore(args.out, resume=bool(getattr(args, "resume", False)))
-    target = os.environ.get(FAULT_ENV)
-    if target is None and LEGACY_FAULT_ENV in os.environ:
-        target = f"batch-{int(os.environ[LEGACY_FAULT_ENV]):05d}"
-    if target is not None:
-
-        def kill_after(name: str) -> None:
-            if name == target:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-        store.after_save = kill_after
-    return store
+    return inject_fault(RunStore(args.out, resume=bool(getattr(args, "resume", False))))
 
 
 def save_with_report(result, page, out: str) -> str:

@@ -15,6 +15,7 @@ from rivalry.cli import (
     forbidden_facts_cmd,
     genres_cmd,
     heads_cmd,
+    sweep_cmd,
     train_genres_cmd,
     tug_of_war_cmd,
     tune_cmd,
@@ -35,6 +36,7 @@ COMMANDS = (
     tune_genres_cmd,
     base_vs_tuned_cmd,
     tug_of_war_cmd,
+    sweep_cmd,
 )
 
 

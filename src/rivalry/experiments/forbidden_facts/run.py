@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm.auto import tqdm
@@ -29,6 +30,73 @@ def chosen_facts(config: ForbiddenFactsConfig) -> list[Fact]:
     return facts[: config.limit] if config.limit else facts
 
 
+def _prepare(lm: Model, config: ForbiddenFactsConfig) -> tuple[list[Fact], dict[str, list[int]], dict[str, Any]]:
+    facts = chosen_facts(config)
+    if not facts:
+        raise RivalryError("no facts to run on (empty dataset or split)")
+    vocab = VocabularyIndex(lm.tokenizer, lm.anatomy.vocab_size)
+    answer_sets = {f.fact_id: vocab.token_set(f.answer) for f in facts}
+    return facts, answer_sets, fingerprint(ForbiddenFactsResult.KIND, config, {"model": lm})
+
+
+def _batches(usable: list[Fact], config: ForbiddenFactsConfig) -> list[list[Fact]]:
+    return [usable[i : i + config.batch_size] for i in range(0, len(usable), config.batch_size)]
+
+
+def _batch_outcome(
+    lm: Model,
+    config: ForbiddenFactsConfig,
+    store: RunStore | None,
+    index: int,
+    batch: list[Fact],
+    answer_sets: dict[str, list[int]],
+) -> BatchOutcome:
+    """One batch's outcome: read back from ``store`` when finished there, else computed (and stored)."""
+    name = f"batch-{index:05d}"
+    if store is not None and store.has(name):
+        record, tensors = store.load(name)
+        return BatchOutcome(record["rows"], [tuple(d) for d in record["dropped"]], tensors["site_effects"])
+    words = load_irrelevant_words()
+    prompts = [build_fact_prompts(lm.tokenizer, f, words, config.prompt_format, config.system_template) for f in batch]
+    outcome = evaluate_batch(lm, prompts, [answer_sets[f.fact_id] for f in batch], config.min_nc_probability)
+    if store is not None:
+        store.save(
+            name, {"rows": outcome.rows, "dropped": outcome.dropped}, {"site_effects": outcome.site_effects.float()}
+        )
+    return outcome
+
+
+def count_shards(model: Model, config: ForbiddenFactsConfig) -> int:
+    """How many batches (independent units of work) a run of ``config`` on ``model`` has."""
+    lm = as_model(model)
+    facts, answer_sets, _ = _prepare(lm, config)
+    return len(_batches([f for f in facts if answer_sets[f.fact_id]], config))
+
+
+def compute_shards(
+    model: Model, config: ForbiddenFactsConfig, store: RunStore | str | Path, index: int, count: int
+) -> list[str]:
+    """Compute and store the batches ``b`` with ``b % count == index`` (one worker's share of a split run).
+
+    Batches already in ``store`` are skipped. Once every share is stored, :func:`run` with the same store reads
+    them all back and gives the result a single process would. Returns the names of the batches computed here.
+    """
+    if not 0 <= index < count:
+        raise RivalryError(f"shard index {index} out of range for {count} shard(s)")
+    lm = as_model(model)
+    facts, answer_sets, run_fingerprint = _prepare(lm, config)
+    run_store = open_store(store, run_fingerprint)
+    assert run_store is not None
+    computed = []
+    batches = _batches([f for f in facts if answer_sets[f.fact_id]], config)
+    for batch_index in range(index, len(batches), count):
+        name = f"batch-{batch_index:05d}"
+        if not run_store.has(name):
+            _batch_outcome(lm, config, run_store, batch_index, batches[batch_index], answer_sets)
+            computed.append(name)
+    return computed
+
+
 def run(
     model: Model, config: ForbiddenFactsConfig, store: RunStore | str | Path | None = None, progress: bool = True
 ) -> ForbiddenFactsResult:
@@ -39,35 +107,16 @@ def run(
     them back instead of recomputing; a store holding a run of another model, config or input is refused.
     """
     lm = as_model(model)
-    facts = chosen_facts(config)
-    if not facts:
-        raise RivalryError("no facts to run on (empty dataset or split)")
-    run_fingerprint = fingerprint(ForbiddenFactsResult.KIND, config, {"model": lm})
+    facts, answer_sets, run_fingerprint = _prepare(lm, config)
     run_store = open_store(store, run_fingerprint)
     anatomy = lm.anatomy
-    vocab = VocabularyIndex(lm.tokenizer, anatomy.vocab_size)
-    answer_sets = {f.fact_id: vocab.token_set(f.answer) for f in facts}
     usable = [f for f in facts if answer_sets[f.fact_id]]
     dropped: list[tuple[str, str]] = [(f.fact_id, MULTI_TOKEN_ANSWER) for f in facts if not answer_sets[f.fact_id]]
-    words = load_irrelevant_words()
-    batches = [usable[i : i + config.batch_size] for i in range(0, len(usable), config.batch_size)]
-    outcomes: list[BatchOutcome] = []
-    for index, batch in enumerate(tqdm(batches, desc="forbidden facts", unit="batch", disable=not progress)):
-        name = f"batch-{index:05d}"
-        if run_store is not None and run_store.has(name):
-            record, tensors = run_store.load(name)
-            outcomes.append(
-                BatchOutcome(record["rows"], [tuple(d) for d in record["dropped"]], tensors["site_effects"])
-            )
-            continue
-        prompts = [
-            build_fact_prompts(lm.tokenizer, f, words, config.prompt_format, config.system_template) for f in batch
-        ]
-        outcome = evaluate_batch(lm, prompts, [answer_sets[f.fact_id] for f in batch], config.min_nc_probability)
-        if run_store is not None:
-            record = {"rows": outcome.rows, "dropped": outcome.dropped}
-            run_store.save(name, record, {"site_effects": outcome.site_effects.float()})
-        outcomes.append(outcome)
+    batches = _batches(usable, config)
+    outcomes = [
+        _batch_outcome(lm, config, run_store, index, batch, answer_sets)
+        for index, batch in enumerate(tqdm(batches, desc="forbidden facts", unit="batch", disable=not progress))
+    ]
 
     sites = site_order(
         anatomy.n_layers,
