@@ -82,6 +82,25 @@ def subsample(rows: np.ndarray, labels: np.ndarray, per_side: int, seed: int) ->
     return np.sort(np.concatenate(chosen))
 
 
+def paired_subsample(variables: VariableSet, rows: np.ndarray, per_side: int, seed: int) -> np.ndarray:
+    """One positive and one negative item from each of at most ``per_side`` groups (the values of every group
+    key together) that hold both labels, so what the groups share (the fact, the template) cancels in a
+    difference of means; without such groups, :func:`subsample`."""
+    labels = variables.targets()
+    by_group: dict[tuple[str, ...], dict[int, list[int]]] = {}
+    for row in rows:
+        item = variables.items[int(row)]
+        key = tuple(item.groups[k] for k in variables.group_keys)
+        by_group.setdefault(key, {0: [], 1: []})[int(labels[int(row)])].append(int(row))
+    both = sorted(key for key, sides in by_group.items() if sides[0] and sides[1])
+    if not both:
+        return subsample(rows, labels, per_side, seed)
+    rng = np.random.default_rng(seed)
+    chosen = [both[int(i)] for i in np.sort(rng.permutation(len(both))[:per_side])]
+    picked = [int(rng.choice(by_group[key][side])) for key in chosen for side in (0, 1)]
+    return np.sort(np.array(picked, dtype=np.int64))
+
+
 def _items(side: str, entries: object, where: str) -> list[LabelledText]:
     if entries is None:
         entries = []

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from rivalry.core.residual import residual_features, residual_point_names
 from rivalry.directions.builtin import forbidden_contrast, neutral_texts, refusal_contrast
-from rivalry.directions.contrasts import Contrast, ScoredPrompt, file_contrast, load_contrast_file, subsample
+from rivalry.directions.contrasts import Contrast, ScoredPrompt, file_contrast, load_contrast_file, paired_subsample
 from rivalry.directions.finding import fit_probe, mean_difference, score_points, unit
 from rivalry.directions.measures import (
     CLEAN,
@@ -68,8 +68,8 @@ def _features(lm: Model, contrast: Contrast, rows: np.ndarray, batch_size: int) 
 
 def _fit(lm: Model, contrast: Contrast, config: DirectionsConfig) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     targets = contrast.variables.targets()
-    train = subsample(contrast.split.train, targets, config.n_fit, config.seed)
-    test = subsample(contrast.split.test, targets, config.n_fit, config.seed)
+    train = paired_subsample(contrast.variables, contrast.split.train, config.n_fit, config.seed)
+    test = paired_subsample(contrast.variables, contrast.split.test, config.n_fit, config.seed)
     x_train = _features(lm, contrast, train, config.batch_size)
     x_test = _features(lm, contrast, test, config.batch_size)
     y_train, y_test = torch.from_numpy(targets[train]), torch.from_numpy(targets[test])
