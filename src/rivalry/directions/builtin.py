@@ -231,7 +231,8 @@ def refusal_contrast(
     else:
         raise RivalryError("refusal_negatives='story' is built for synthetic-genre models only; use a contrast file")
     split = group_split(variables, heldout_fraction=heldout_fraction, seed=seed)
-    plain, story = [], []
+    plain: list[ScoredPrompt] = []
+    story: list[ScoredPrompt] = []
     for request in request_set.requests:
         for framing in request.framings:
             prompt, _ = render_framing(lm, request, framing)

@@ -91,12 +91,13 @@ def orthogonalized(lm: Model, direction: Float[Tensor, " d_model"]) -> Model:
     r_hat = unit(direction.detach().double())
     model = copy.deepcopy(lm.model)
     anatomy = Anatomy(model, lm.spec)
-    output = model.get_output_embeddings()
+    output = cast(nn.Module | None, model.get_output_embeddings())
     if output is not None and output.weight is anatomy.token_embedding.weight:  # tied: keep the unembedding
-        output.weight = nn.Parameter(output.weight.detach().clone())
+        output.weight = nn.Parameter(cast(Tensor, output.weight).detach().clone())
         model.config.tie_word_embeddings = False
-        if hasattr(model.config, "get_text_config"):
-            model.config.get_text_config().tie_word_embeddings = False
+        text_config = getattr(model.config, "get_text_config", None)
+        if callable(text_config):
+            text_config().tie_word_embeddings = False
     _orthogonalise_rows(anatomy.token_embedding, r_hat)
     if anatomy.position_embedding is not None:
         _orthogonalise_rows(anatomy.position_embedding, r_hat)
