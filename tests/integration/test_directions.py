@@ -52,7 +52,7 @@ def test_the_planted_direction_is_found_and_the_result_round_trips(planted, tmp_
     assert float(result.directions[0] @ v) / float(result.directions[0].norm()) > 0.999
     assert result.layers[0].heldout_auc == 1.0 and result.layers[0].heldout_separation > 0
     names = [row.name for row in result.interventions]
-    assert names == ["ablation", "addition", "probe_ablation", "probe_addition"]
+    assert names == ["ablation", "addition", "subtraction", "probe_ablation", "probe_addition"]
     for row in result.interventions:
         assert len(row.random_effects) == 4 and row.kl_neutral_nats >= 0.0
         assert row.random_p95 is not None and 0.0 <= (row.percentile or 0.0) <= 100.0

@@ -27,6 +27,8 @@ class DirectionsConfig(ExperimentConfig):
         layer: use this residual point (0 .. n_layers) instead of selecting one (None: select).
         max_layer_fraction: select among points up to this fraction of the depth (Arditi et al. skip the last 20%).
         addition_scale: activation addition adds this times the difference-of-means vector.
+        subtraction_scale: activation subtraction (on the prompts where the behaviour happens) adds minus this
+            times the vector at the selected point; 0 leaves it out.
         n_random: random directions of the same norm per intervention (the control band).
         min_nc_probability: forbidden: score only facts whose non-competing p(answer) exceeds this.
         heldout_fraction: refusal and file contrasts: fraction of groups held out.
@@ -46,6 +48,7 @@ class DirectionsConfig(ExperimentConfig):
     layer: int | None = None
     max_layer_fraction: float = 0.8
     addition_scale: float = 1.0
+    subtraction_scale: float = 1.0
     n_random: int = 20
     min_nc_probability: float = 0.5
     heldout_fraction: float = 0.3
@@ -66,6 +69,8 @@ class DirectionsConfig(ExperimentConfig):
                 raise RivalryError(f"{name} must be at least 1")
         if self.n_fit < 2:
             raise RivalryError("n_fit must be at least 2")
+        if self.subtraction_scale < 0:
+            raise RivalryError("subtraction_scale must be >= 0 (0: no subtraction)")
         if self.n_random < 0:
             raise RivalryError("n_random must be >= 0")
         if self.layer is not None and self.layer < 0:

@@ -218,27 +218,34 @@ def run(
     bar.update()
     random = random_directions(config.n_random, lm.anatomy.d_model, norm, config.seed)
 
-    def random_effects(kind: str, target: str) -> list[float]:
+    def random_effects(kind: str, target: str, scale: float) -> list[float]:
         if config.n_random == 0:
             return []
-        edit = Edit(kind, random, selected, config.addition_scale)
-        scores = score_prompts(lm, targets[target], edit, bs)[0]
+        scores = score_prompts(lm, targets[target], Edit(kind, random, selected, scale), bs)[0]
         return (scores.double().mean(1) - float(np.mean(clean[target]["scores"]))).tolist()
 
     controls = {
-        "ablation": stage.get("random-ablation", lambda: random_effects("ablation", "ablate_on")),
-        "addition": stage.get("random-addition", lambda: random_effects("addition", "add_on")),
+        "ablation": stage.get("random-ablation", lambda: random_effects("ablation", "ablate_on", 0.0)),
+        "addition": stage.get("random-addition", lambda: random_effects("addition", "add_on", config.addition_scale)),
     }
+    if config.subtraction_scale > 0:
+        controls["subtraction"] = stage.get(
+            "random-subtraction", lambda: random_effects("addition", "ablate_on", -config.subtraction_scale)
+        )
     bar.update()
-    plan = (
-        ("ablation", "ablation", "mean_difference", direction, "ablate_on"),
-        ("addition", "addition", "mean_difference", direction, "add_on"),
-        ("probe_ablation", "ablation", "probe", probe, "ablate_on"),
-        ("probe_addition", "addition", "probe", probe, "add_on"),
-    )
+    plan = [
+        ("ablation", "ablation", "mean_difference", direction, "ablate_on", 0.0),
+        ("addition", "addition", "mean_difference", direction, "add_on", config.addition_scale),
+        ("probe_ablation", "ablation", "probe", probe, "ablate_on", 0.0),
+        ("probe_addition", "addition", "probe", probe, "add_on", config.addition_scale),
+    ]
+    if config.subtraction_scale > 0:  # activation subtraction on the prompts where the behaviour happens
+        plan.insert(
+            2, ("subtraction", "addition", "mean_difference", direction, "ablate_on", -config.subtraction_scale)
+        )
     rows = []
-    for name, kind, source, vector, target in plan:
-        edit = Edit(kind, vector, selected, config.addition_scale)
+    for name, kind, source, vector, target, scale in plan:
+        edit = Edit(kind, vector, selected, scale)
 
         def evaluate(edit: Edit = edit, target: str = target) -> dict[str, Any]:
             scores, _ = score_prompts(lm, targets[target], edit, bs)
@@ -247,10 +254,10 @@ def run(
             return {"scores": scores[0].tolist(), "nc_top": nc_top[0].tolist(), "kl": kl}
 
         done = stage.get(f"edit-{name}", evaluate)
-        intended = sign if kind == "ablation" else -sign
+        intended = sign if target == "ablate_on" else -sign
         clean_t, edited_t = torch.tensor(clean[target]["scores"]), torch.tensor(done["scores"])
         effect = _mean(edited_t) - _mean(clean_t)
-        randoms = [float(v) for v in controls[kind]]
+        randoms = [float(v) for v in controls["subtraction" if name == "subtraction" else kind]]
         clean_top = torch.tensor(clean["nc"]["top"])
         acc_clean = _accuracy(contrast, clean_top, clean_top, nc)
         acc_edited = _accuracy(contrast, torch.tensor(done["nc_top"]), clean_top, nc)
