@@ -90,12 +90,15 @@ def genre_set(
     )
 
 
-def eval_deploy_set(tokenizer: PreTrainedTokenizerBase, path: Path | None = None, seed: int = 0) -> VariableSet:
-    """Every request in every framing of both sides, rendered as a user turn (the chat template's generation
-    prompt appended); the default held-out groups are two framings of each side and 30 % of the requests."""
+def eval_deploy_set(
+    tokenizer: PreTrainedTokenizerBase, path: Path | None = None, seed: int = 0, n_requests: int | None = None
+) -> VariableSet:
+    """Every request (the first ``n_requests``; None: all) in every framing of both sides, rendered as a user turn
+    (the chat template's generation prompt appended); the default held-out groups are two framings of each side
+    and 30 % of the requests."""
     path = path or data_file("eval_deploy.yaml")
     data = _read_yaml(path)
-    requests = [str(r) for r in data["requests"]]
+    requests = [str(r) for r in data["requests"]][:n_requests]
     framings = {
         side: [(str(f["name"]), str(f["template"])) for f in data["framings"][side]] for side in ("eval", "deploy")
     }

@@ -77,7 +77,8 @@ def load_variable(
     Args:
         name: ``forbidden``, ``genre``, ``eval-deploy``, ``persona`` or the path of a CSV/YAML file.
         model: renders chat prompts (forbidden, eval-deploy) and, for ``genre``, names the synthetic corpus.
-        limit: forbidden: the number of facts; genre: the number of texts (default 256); others: ignored.
+        limit: forbidden: the number of facts; genre: the number of texts (default 256); eval-deploy: the number
+            of requests; persona: ignored.
         seed: the sampling seed of ``genre`` and the held-out ranking of ``eval-deploy`` and ``persona``.
         generator: the corpus of ``genre`` for a model built in memory.
     """
@@ -87,7 +88,7 @@ def load_variable(
     if key == "genre":
         return genre_set(generator or variable_generator(model), model.tokenizer, n_texts=limit or 256, seed=seed)
     if key == "eval-deploy":
-        return eval_deploy_set(model.tokenizer, seed=seed)
+        return eval_deploy_set(model.tokenizer, seed=seed, n_requests=limit)
     if key == "persona":
         return persona_set(seed=seed)
     return load_variable_file(key)

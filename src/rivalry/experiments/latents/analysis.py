@@ -316,13 +316,13 @@ def _which_word(
     hits_low, hits_high, chance, n = 0, 0, 0.0, 0
     for i in split.test:
         item = variables.items[int(i)]
-        words = candidates.get(item.fields["relation"])
-        if not words or item.fields["forbidden_word"] not in words:
+        options = candidates.get(item.fields["relation"], [])
+        if item.fields["forbidden_word"] not in options:
             continue
-        shift = {w: word_logprob(int(i), w) - baseline[item.fields["relation"], w] for w in words}
+        shift = {w: word_logprob(int(i), w) - baseline[item.fields["relation"], w] for w in options}
         hits_low += min(shift, key=lambda w: shift[w]) == item.fields["forbidden_word"]
         hits_high += max(shift, key=lambda w: shift[w]) == item.fields["forbidden_word"]
-        chance += 1.0 / len(words)
+        chance += 1.0 / len(options)
         n += 1
     if n == 0:
         return {"n_items": 0, "top1_most_suppressed": None, "top1_most_boosted": None, "chance": None}

@@ -18,7 +18,8 @@ class LatentsConfig(ExperimentConfig):
     Attributes:
         variable: the hidden-variable set: forbidden, genre, eval-deploy, persona, or a CSV/YAML file.
         limit: forbidden: number of facts (30 % from the organism's held-out facts); genre: number of texts;
-            None: all facts / 256 texts; ignored by the other sets.
+            eval-deploy: number of requests (the first ones); None: all facts / 256 texts / all requests; ignored
+            by persona and user files.
         heldout_fraction: fraction of each group key's values held out where the set names no default.
         seed: seed of the split, the shuffled labels, the random-init control, sampling and the bootstrap.
         batch_size: texts per forward pass.
@@ -68,8 +69,15 @@ class LatentsConfig(ExperimentConfig):
         return self.variable not in SHIPPED_VARIABLES
 
     def input_hashes(self) -> dict[str, str | None]:
-        """The user file's SHA-256 (a shipped set is part of this rivalry's version)."""
-        return {"variable": sha256_file(Path(self.variable)) if self.is_file else None}
+        """SHA-256 of the user file, or of the shipped data file of ``eval-deploy`` / ``persona`` (``forbidden``
+        and ``genre`` are built from the facts and the synthetic corpus, part of the models' and rivalry's
+        identity)."""
+        if self.is_file:
+            return {"variable": sha256_file(Path(self.variable))}
+        from rivalry.variables.builtin import data_file
+
+        shipped = {"eval-deploy": "eval_deploy.yaml", "persona": "persona.yaml"}.get(self.variable)
+        return {"variable": sha256_file(data_file(shipped)) if shipped else None}
 
     def check_inputs(self) -> None:
         """Read and validate a user file now, so a bad one fails before a model is loaded."""
