@@ -100,7 +100,7 @@ def _agreement_rows(result: AttributionResult) -> list[dict[str, object]]:
     for name, a in (
         ("AtP vs activation patching", result.agreement_linear),
         ("AtP + QK fix vs activation patching", result.agreement_qk),
-        ("AtP vs first-order patching, last position, last layer", result.last_position),
+        ("AtP vs first-order patching, last position, direct-only sites (last MLP)", result.last_position),
         ("AtP vs first-order patching, last position, every site", result.last_position_all),
     ):
         if a is not None:

@@ -120,9 +120,9 @@ class AttributionResult(Result):
         dropped: ``(fact_id, reason)`` of facts not attributed (``length_mismatch``: no target prompt has the
             competing prompt's token count).
         validation: the nodes patched for real; ``agreement_linear`` / ``agreement_qk``: their agreement.
-        last_position: AtP against rivalry's first-order patching at the predicting position for the last layer's
-            sites (where both are the direct effect and must coincide to first order); ``last_position_all``: the
-            same over every site (indirect effects make them differ).
+        last_position: AtP against the run's first-order patching at the predicting position for the sites whose
+            only path there is direct (the last MLP; the last heads too with parallel blocks), where the two must
+            coincide to first order; ``last_position_all``: the same over every site (AtP adds indirect paths).
         qk: the query-key splits of the top suppressor heads' attention to the forbidden word.
     """
 
@@ -244,7 +244,7 @@ class AttributionResult(Result):
                 lines.append(f"{name} vs activation patching on {a.n} (site, position) pairs: Spearman {a.spearman}")
         if self.last_position is not None:
             lines.append(
-                "last position, last layer's sites: AtP vs first-order patching Spearman "
+                "last position, direct-only sites (last MLP): AtP vs first-order patching Spearman "
                 f"{self.last_position.spearman}, "
                 f"max |diff| {self.last_position.max_abs_difference}"
             )

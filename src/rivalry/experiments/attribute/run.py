@@ -18,10 +18,7 @@ from rivalry.attribution.qk import QKHeadSplit, qk_split, summarise
 from rivalry.attribution.trace import trace
 from rivalry.circuits.attention import forbidden_word_span
 from rivalry.circuits.search import spearman
-from rivalry.core.capture import Activations
-from rivalry.core.decomposition import Decomposition, contributions_from
 from rivalry.core.metrics import AnswerLogOdds
-from rivalry.core.patching import first_order_effects
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
@@ -109,7 +106,8 @@ def run(
     batches = [usable[i : i + config.batch_size] for i in range(0, len(usable), config.batch_size)]
     for index, batch in enumerate(tqdm(batches, desc="attribution patching", unit="batch", disable=not progress)):
         name = f"batch-{index:05d}"
-        if run_store is not None and run_store.has(name):
+        validating = index < _validation_batches(config)  # the check needs this batch's scores in memory
+        if run_store is not None and run_store.has(name) and not validating:
             record, tensors = run_store.load(name)
             facts += [AttributedFact.from_dict(f) for f in record["facts"]]
             lengths = [len(f["tokens"]) for f in record["facts"]]
@@ -117,15 +115,16 @@ def run(
             linear += [t[:, :n] for t, n in zip(tensors["linear"], lengths, strict=True)]
             bounds += [t[:, :n] for t, n in zip(tensors["bound"], lengths, strict=True)] if "bound" in tensors else []
             continue
-        out = _attribute_batch(lm, config, batch, vocab, source_run, kept_scores, index < _validation_batches(config))
-        if run_store is not None:
+        out = _attribute_batch(lm, config, batch, vocab, source_run, kept_scores, validating)
+        if run_store is not None and not run_store.has(name):
             tensors = {k: _pad_stack(v) for k, v in zip(("scores", "linear", "bound"), out[1:], strict=True) if v}
             run_store.save(name, {"facts": [f.to_dict() for f in out[0]]}, tensors)
         facts += out[0]
         scores += out[1]
         linear += out[2]
         bounds += out[3]
-    validation, last, last_all = _validate(lm, config, usable, vocab, kept_scores, progress)
+    validation = _validate(lm, config, usable, vocab, kept_scores, progress)
+    last, last_all = last_position_checks(lm, source_run, facts, linear)
     qk = _qk_splits(lm, config, source_run, [u[0] for u in usable], facts, progress) if config.qk_heads else ()
     fixed = [v.estimate_qk for v in validation]
     return AttributionResult(
@@ -229,18 +228,16 @@ def _validate(
     vocab: VocabularyIndex,
     kept: dict[tuple[str, str], tuple[NodeScores, int]],
     progress: bool,
-) -> tuple[list[ValidationPair], Agreement | None, Agreement | None]:
-    """Real activation patching of a sample of nodes, and the last-position check against first-order patching."""
+) -> list[ValidationPair]:
+    """Real activation patching of a sample of nodes (half the largest |estimate|, half uniform over the rest)."""
     if not config.validate_pairs:
-        return [], None, None
+        return []
     access = AttentionAccess.of(lm)
     tokenizer, sites = lm.tokenizer, model_sites(lm.anatomy)
     rng = random.Random(config.seed)
     chosen = usable[: config.validate_facts]
     per_fact = math.ceil(config.validate_pairs / len(chosen))
     pairs: list[ValidationPair] = []
-    last_atp, last_fo, all_atp, all_fo = [], [], [], []
-    last_layer = lm.anatomy.n_layers - 1
     for row, kinds in tqdm(chosen, desc="activation patching check", unit="fact", disable=not progress):
         kind = kinds[0]
         scores, i = kept[(row.fact_id, kind)]
@@ -248,7 +245,6 @@ def _validate(
         target = encode_batch(tokenizer, [_prompt(row, kind)])
         metric = AnswerLogOdds.from_token_sets([vocab.token_set(row.answer)])
         src = trace(access, source["input_ids"], source["attention_mask"])
-        tgt = trace(access, target["input_ids"], target["attention_mask"])
         best, plain = scores.best[i], scores.linear[i]
         seq = best.shape[-1]
         pad = seq - int(target["attention_mask"].sum())  # the batch's padding in front of this row
@@ -268,39 +264,40 @@ def _validate(
                     estimate_qk=float(best[s, c]) if config.qk_fix else None, real=value,
                 )
             )  # fmt: skip
-        effects = first_order_effects(lm, _last_decomposition(lm, tgt), _last_decomposition(lm, src), metric).effects
-        for s, site in enumerate(sites):
+    return pairs
+
+
+def direct_only(lm: Model, site: Site) -> bool:
+    """Whether ``site``'s write at the predicting position reaches the metric only through the unembedding: the
+    last block's MLP, and its heads too where attention and MLP run in parallel (GPT-NeoX)."""
+    last = lm.anatomy.n_layers - 1
+    parallel = bool(getattr(lm.anatomy.model.config, "use_parallel_residual", False))
+    return site.layer == last and (site.kind == "mlp" or (site.kind == "head" and parallel))
+
+
+def last_position_checks(
+    lm: Model, source_run: ForbiddenFactsResult, facts: list[AttributedFact], scores: list[torch.Tensor]
+) -> tuple[Agreement | None, Agreement | None]:
+    """AtP at the predicting position against the run's first-order patching (facts patched from both targets).
+
+    The first is over the sites whose only path is direct (they must coincide to first order), the second over
+    every site (AtP adds the indirect paths through later layers at the predicting position).
+    """
+    index = {row.fact_id: i for i, row in enumerate(source_run.facts)}
+    direct_atp, direct_fo, all_atp, all_fo = [], [], [], []
+    for fact, values in zip(facts, scores, strict=True):
+        if set(fact.targets) != {"nc_wrong", "nc_irrelevant"}:
+            continue  # the run's effects are the mean over both targets
+        first_order = source_run.effects[index[fact.fact_id]]
+        for s, site in enumerate(source_run.site_order):
             if site.kind == "attn_bias":
                 continue
-            all_atp.append(float(plain[s, -1]))
-            all_fo.append(float(effects[s, 0]))
-            if site.layer == last_layer and site.kind in ("head", "mlp"):
-                last_atp.append(float(plain[s, -1]))
-                last_fo.append(float(effects[s, 0]))
-    return pairs, agreement(last_atp, last_fo), agreement(all_atp, all_fo)
-
-
-def _last_decomposition(lm: Model, nodes) -> Decomposition:
-    """The exact last-position decomposition from a trace (no extra forward pass)."""
-    anatomy = lm.anatomy
-    last = lambda t: t[:, -1].detach().float()  # noqa: E731
-    scale = None
-    if anatomy.post_attention_norms is not None:
-        from rivalry.models.anatomy import rms_gain
-
-        eps = torch.tensor([rms_gain(n, anatomy.spec.norm_weight_offset).eps for n in anatomy.post_attention_norms])
-        outputs = torch.stack([last(o) for o in nodes.attn_out])
-        scale = torch.rsqrt(outputs.pow(2).mean(-1) + eps[:, None].to(outputs.device))
-    acts = Activations(
-        embed=last(nodes.embed),
-        pos_embed=None if nodes.pos_embed is None else last(nodes.pos_embed.expand(nodes.embed.shape[0], -1, -1)),
-        head_inputs=torch.stack([last(z) for z in nodes.z]).unflatten(-1, (anatomy.n_heads, anatomy.d_head)),
-        post_attention_scale=scale,
-        mlp_outputs=torch.stack([last(m) for m in nodes.mlp]),
-        residual=last(nodes.resid_final),
-    )
-    sites, contributions = contributions_from(anatomy, acts)
-    return Decomposition(sites, contributions, acts.residual, torch.full((1,), nodes.embed.shape[1] - 1), acts)
+            all_atp.append(float(values[s, -1]))
+            all_fo.append(float(first_order[s]))
+            if direct_only(lm, site):
+                direct_atp.append(float(values[s, -1]))
+                direct_fo.append(float(first_order[s]))
+    return agreement(direct_atp, direct_fo), agreement(all_atp, all_fo)
 
 
 def _qk_splits(
