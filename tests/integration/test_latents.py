@@ -100,3 +100,16 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, content, message
     code = main(["latents", "--variable", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and len(err.splitlines()) == 1
+
+
+def test_random_init_control_is_seeded_and_leaves_the_global_rng(lm) -> None:
+    import torch
+
+    from rivalry.latents.controls import random_init_model
+
+    state = torch.random.get_rng_state()
+    a, b = random_init_model(lm, seed=3), random_init_model(lm, seed=3)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(p, q) for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True))
+    assert not torch.equal(next(a.model.parameters()), next(lm.model.parameters()))
+    assert a.anatomy.n_layers == lm.anatomy.n_layers

@@ -14,6 +14,7 @@ from rivalry.variables.schema import VariableSet
 from rivalry.variables.userfile import load_variable_file
 
 SHIPPED_VARIABLES = ("forbidden", "genre", "eval-deploy", "persona")
+DEFAULT_FORBIDDEN_FACTS = 40  # 960 prompts: minutes on a CPU; held-out facts and templates both kept
 
 
 def is_variable_file(name: str) -> bool:
@@ -77,14 +78,15 @@ def load_variable(
     Args:
         name: ``forbidden``, ``genre``, ``eval-deploy``, ``persona`` or the path of a CSV/YAML file.
         model: renders chat prompts (forbidden, eval-deploy) and, for ``genre``, names the synthetic corpus.
-        limit: forbidden: the number of facts; genre: the number of texts (default 256); eval-deploy: the number
-            of requests; persona: ignored.
+        limit: forbidden: the number of facts (default 40; a limit of at least the number of facts takes them
+            all); genre: the number of texts (default 256); eval-deploy: the number of requests (default all);
+            persona: ignored.
         seed: the sampling seed of ``genre`` and the held-out ranking of ``eval-deploy`` and ``persona``.
         generator: the corpus of ``genre`` for a model built in memory.
     """
     key = str(name)
     if key == "forbidden":
-        return forbidden_subset(model, limit)
+        return forbidden_subset(model, DEFAULT_FORBIDDEN_FACTS if limit is None else limit)
     if key == "genre":
         return genre_set(generator or variable_generator(model), model.tokenizer, n_texts=limit or 256, seed=seed)
     if key == "eval-deploy":

@@ -17,9 +17,9 @@ class LatentsConfig(ExperimentConfig):
 
     Attributes:
         variable: the hidden-variable set: forbidden, genre, eval-deploy, persona, or a CSV/YAML file.
-        limit: forbidden: number of facts (30 % from the organism's held-out facts); genre: number of texts;
-            eval-deploy: number of requests (the first ones); None: all facts / 256 texts / all requests; ignored
-            by persona and user files.
+        limit: forbidden: number of facts (30 % from the organism's held-out facts; all: 619); genre: number of
+            texts; eval-deploy: number of requests (the first ones); None: 40 facts / 256 texts / all 64
+            requests; ignored by persona and user files.
         heldout_fraction: fraction of each group key's values held out where the set names no default.
         seed: seed of the split, the shuffled labels, the random-init control, sampling and the bootstrap.
         batch_size: texts per forward pass.
@@ -33,7 +33,7 @@ class LatentsConfig(ExperimentConfig):
     """
 
     variable: str = "forbidden"
-    limit: int | None = 40
+    limit: int | None = None
     heldout_fraction: float = 0.3
     seed: int = 0
     batch_size: int = 16
