@@ -233,8 +233,8 @@ def attribution_patching(
         value = metric(readout_with_grad(anatomy, target.resid_final[:, -1]), rows)
     pos = [target.pos_embed] if target.pos_embed is not None else []
     inputs = [target.embed, *pos, *target.z, *target.mlp, *(target.probs or [])]
-    grads = torch.autograd.grad(value.sum(), inputs, retain_graph=graddrop_groups > 0, allow_unused=True)
-    grads = [torch.zeros_like(t) if g is None else g for t, g in zip(inputs, grads, strict=True)]
+    raw = torch.autograd.grad(value.sum(), inputs, retain_graph=graddrop_groups > 0, allow_unused=True)
+    grads = [torch.zeros_like(t) if g is None else g for t, g in zip(inputs, raw, strict=True)]
     linear = _linear_scores(anatomy, sites, target, source, grads)
     qk_fixed = None
     if qk_fix:

@@ -99,14 +99,17 @@ def _mean_activations(lm: Model, rows: list[FactRow], batch_size: int) -> Activa
 
 
 def _expand(acts: Activations, n: int) -> Activations:
-    def grow(x: torch.Tensor | None, dim: int) -> torch.Tensor | None:
-        return None if x is None else x.repeat_interleave(n, dim=dim)
+    def grow(x: torch.Tensor, dim: int) -> torch.Tensor:
+        return x.repeat_interleave(n, dim=dim)
+
+    def maybe(x: torch.Tensor | None, dim: int) -> torch.Tensor | None:
+        return None if x is None else grow(x, dim)
 
     return Activations(
-        embed=grow(acts.embed, 0), pos_embed=grow(acts.pos_embed, 0), head_inputs=grow(acts.head_inputs, 1),
-        post_attention_scale=grow(acts.post_attention_scale, 1), mlp_outputs=grow(acts.mlp_outputs, 1),
+        embed=grow(acts.embed, 0), pos_embed=maybe(acts.pos_embed, 0), head_inputs=grow(acts.head_inputs, 1),
+        post_attention_scale=maybe(acts.post_attention_scale, 1), mlp_outputs=grow(acts.mlp_outputs, 1),
         residual=grow(acts.residual, 0),
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # fmt: skip
 
 
 def _circuit_rows(
