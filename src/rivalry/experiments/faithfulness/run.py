@@ -54,10 +54,10 @@ def run(model: Model, config: FaithfulnessConfig, progress: bool = True) -> Fait
     """Judge the forbidden-facts run's description against the model (circuit) and the attack run (attacks)."""
     lm = as_model(model)
     source, attack = load_inputs(config)
+    mine = lm.provenance.identity()
     for name, result in (("run", source), ("attack run", attack)):
-        if result.provenance["model"].identity().get("adapter_sha256") != lm.provenance.identity().get(
-            "adapter_sha256"
-        ):
+        theirs = result.provenance["model"].identity()
+        if any(theirs.get(key) != mine.get(key) for key in ("base_sha256", "adapter_sha256")):
             raise RivalryError(f"the {name} was made with {result.provenance['model'].label}, not this model")
     facts = list(source.facts[: config.limit] if config.limit else source.facts)
     vocab = VocabularyIndex(lm.tokenizer, lm.anatomy.vocab_size)
