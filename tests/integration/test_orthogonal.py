@@ -7,11 +7,11 @@ import torch
 
 from rivalry.core.hooks import attached
 from rivalry.core.residual import residuals_of_tokens
-from rivalry.directions.interventions import ablation_hooks, addition_hooks
-from rivalry.directions.orthogonalize import orthogonalized
 from rivalry.errors import RivalryError
 from rivalry.models.anatomy import Anatomy
 from rivalry.models.model import Model
+from rivalry.steering.interventions import ablation_hooks, addition_hooks
+from rivalry.steering.orthogonalize import orthogonalized
 from tests.tiny_models import FAMILIES, VOCAB, tiny_model
 
 

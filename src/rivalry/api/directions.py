@@ -52,7 +52,7 @@ def orthogonalize(model: Model, direction: DirectionsResult | Tensor, out: str |
         >>> rivalry.orthogonalize(lm, result, "models/obedient-orth")  # doctest: +SKIP
         >>> edited = rivalry.load_model("models/obedient-orth")
     """
-    from rivalry.directions.orthogonalize import save_orthogonalized
+    from rivalry.steering.orthogonalize import save_orthogonalized
 
     if isinstance(direction, DirectionsResult):
         note = {"contrast": direction.contrast, "point": direction.selected_point, "run": dict(direction.fingerprint)}

@@ -63,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
                 print(line)
             print(f"report: {save_with_report(result, report(result), args.out)}")
         if args.orthogonalize:
-            from rivalry.directions.check import check_orthogonalized
-            from rivalry.directions.orthogonalize import save_orthogonalized
+            from rivalry.steering.check import check_orthogonalized
+            from rivalry.steering.orthogonalize import save_orthogonalized
 
             note = {"contrast": result.contrast, "point": result.selected_point}
             save_orthogonalized(lm, result.direction(), model_out, note=note)

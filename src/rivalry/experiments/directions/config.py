@@ -91,7 +91,7 @@ class DirectionsConfig(ExperimentConfig):
     def check_inputs(self) -> None:
         """Read a contrast file now, so a bad one fails before a model is loaded."""
         if self.is_file:
-            from rivalry.directions.contrasts import load_contrast_file
+            from rivalry.steering.contrasts import load_contrast_file
 
             load_contrast_file(self.contrast)
         if self.requests is not None:

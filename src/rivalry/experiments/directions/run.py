@@ -24,10 +24,14 @@ import torch
 from tqdm.auto import tqdm
 
 from rivalry.core.residual import residual_features, residual_point_names
-from rivalry.directions.builtin import forbidden_contrast, neutral_texts, refusal_contrast
-from rivalry.directions.contrasts import Contrast, ScoredPrompt, file_contrast, load_contrast_file, paired_subsample
-from rivalry.directions.finding import fit_probe, mean_difference, score_points, unit
-from rivalry.directions.measures import (
+from rivalry.errors import RivalryError
+from rivalry.experiments.base import fingerprint, provenance_of
+from rivalry.io.store import RunStore, open_store
+from rivalry.models.model import Model, as_model
+from rivalry.steering.builtin import forbidden_contrast, neutral_texts, refusal_contrast
+from rivalry.steering.contrasts import Contrast, ScoredPrompt, file_contrast, load_contrast_file, paired_subsample
+from rivalry.steering.finding import fit_probe, mean_difference, score_points, unit
+from rivalry.steering.measures import (
     CLEAN,
     Edit,
     neutral_kl,
@@ -37,10 +41,6 @@ from rivalry.directions.measures import (
     random_directions,
     score_prompts,
 )
-from rivalry.errors import RivalryError
-from rivalry.experiments.base import fingerprint, provenance_of
-from rivalry.io.store import RunStore, open_store
-from rivalry.models.model import Model, as_model
 
 from .config import DirectionsConfig
 from .result import DirectionsResult, InterventionRow, LayerRow, ProjectionRow

@@ -1,6 +1,6 @@
 """Scoring prompts under an intervention, batched, and the side-effect cost on neutral texts.
 
-:func:`score_prompts` gives each :class:`~rivalry.directions.contrasts.ScoredPrompt`'s score (the answer's log10
+:func:`score_prompts` gives each :class:`~rivalry.steering.contrasts.ScoredPrompt`'s score (the answer's log10
 odds at the prompt's last token, or a continuation's log-probability / log-odds, teacher-forced) and the top-1
 next token at the prompt's last token, for the clean model or under one intervention. A stack of ``R``
 directions scores every prompt under each of them (rows ``R x n`` in shared batches: the random controls).
@@ -22,9 +22,9 @@ from torch.nn import functional
 from rivalry.core.hooks import attached
 from rivalry.core.metrics import LN10
 from rivalry.core.positions import position_ids_from_mask
-from rivalry.directions.contrasts import ScoredPrompt
-from rivalry.directions.interventions import intervention_hooks
 from rivalry.models.model import Model
+from rivalry.steering.contrasts import ScoredPrompt
+from rivalry.steering.interventions import intervention_hooks
 
 
 @dataclass(frozen=True)

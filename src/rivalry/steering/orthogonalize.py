@@ -4,7 +4,7 @@ With ``r̂`` a unit direction, every write ``w`` into the stream becomes ``(I - 
 of their inputs, so the edit moves into their weights: ``W_out <- (I - r̂ r̂ᵀ) W_out`` and ``b_out <- (I - r̂ r̂ᵀ) b_out``
 for every attention output projection and MLP output projection, and ``E <- E (I - r̂ r̂ᵀ)`` for the token embedding
 (rows are vectors of the stream) and a learned position embedding (GPT-2). The edited model computes exactly
-what run-time ablation (:func:`rivalry.directions.interventions.ablation_hooks`) computes, up to float rounding.
+what run-time ablation (:func:`rivalry.steering.interventions.ablation_hooks`) computes, up to float rounding.
 
 Tied embeddings (SmolLM2) are untied first: the unembedding keeps the original matrix.
 
@@ -24,11 +24,11 @@ import torch
 from jaxtyping import Float
 from torch import Tensor, nn
 
-from rivalry.directions.finding import unit
 from rivalry.errors import RivalryError
 from rivalry.io.atomic import json_text, write_atomically
 from rivalry.models.anatomy import Anatomy
 from rivalry.models.model import Model, Provenance, as_model
+from rivalry.steering.finding import unit
 
 
 def mlp_output_projection(mlp: nn.Module, d_model: int) -> nn.Module:

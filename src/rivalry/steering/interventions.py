@@ -4,7 +4,7 @@
   learned position embedding, every attention output and every MLP output; for families with post-attention /
   post-MLP norms, such as Gemma-2, the norms' outputs, which are what is added) is replaced by
   ``w - (w · r̂) r̂``. The stream is a sum of writes, so it stays orthogonal to ``r̂`` at every layer and position;
-  this is exactly what weight orthogonalisation (:mod:`rivalry.directions.orthogonalize`) bakes into the matrices.
+  this is exactly what weight orthogonalisation (:mod:`rivalry.steering.orthogonalize`) bakes into the matrices.
 - **Activation addition**: ``x_l <- x_l + alpha * r`` on the stream entering block ``l`` (point ``l``; point
   ``n_layers`` is the stream entering the final norm), at every position.
 
@@ -23,9 +23,9 @@ from jaxtyping import Float
 from torch import Tensor
 
 from rivalry.core.hooks import Hook, attached, main_output
-from rivalry.directions.finding import unit
 from rivalry.errors import RivalryError
 from rivalry.models.anatomy import Anatomy
+from rivalry.steering.finding import unit
 
 
 def _rows(direction: Tensor, value: Tensor) -> Tensor:
@@ -100,7 +100,7 @@ def ablated(model: object, direction: Tensor) -> Iterator[None]:
     """``with ablated(lm, r):`` every forward pass of ``lm`` inside has ``r`` projected out of the stream.
 
     Example:
-        >>> with rivalry.directions_api.ablated(lm, result.direction()):  # doctest: +SKIP
+        >>> with rivalry.steering.ablated(lm, result.direction()):  # doctest: +SKIP
         ...     logits = lm.model(**batch).logits
     """
     with attached(ablation_hooks(Anatomy.of(model), direction)):

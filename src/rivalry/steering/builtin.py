@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from rivalry.core.vocabulary import VocabularyIndex
-from rivalry.directions.contrasts import CONTRAST_CLASSES, Contrast, ScoredPrompt
-from rivalry.directions.measures import score_prompts
 from rivalry.errors import RivalryError
 from rivalry.models.model import Model
+from rivalry.steering.contrasts import CONTRAST_CLASSES, Contrast, ScoredPrompt
+from rivalry.steering.measures import score_prompts
 from rivalry.variables.forbidden import forbidden_set, organism_heldout_groups
 from rivalry.variables.schema import LabelledText, VariableSet, group_split
 

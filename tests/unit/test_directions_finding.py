@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from rivalry.directions.contrasts import load_contrast_file
-from rivalry.directions.finding import auc, fit_probe, mean_difference, score_points, separation, unit
-from rivalry.directions.measures import percentile, quantile, random_directions
 from rivalry.errors import RivalryError
 from rivalry.experiments.directions import DirectionsConfig
+from rivalry.steering.contrasts import load_contrast_file
+from rivalry.steering.finding import auc, fit_probe, mean_difference, score_points, separation, unit
+from rivalry.steering.measures import percentile, quantile, random_directions
 
 
 def _planted(n: int = 200, d: int = 16, shift: float = 3.0, seed: int = 0):

@@ -6,17 +6,17 @@ from pathlib import Path
 
 from torch import Tensor
 
-from rivalry.directions.measures import CLEAN, Edit, neutral_logits
 from rivalry.io.atomic import json_text, read_json, write_atomically
 from rivalry.models.model import Model
+from rivalry.steering.measures import CLEAN, Edit, neutral_logits
 
 
 def check_orthogonalized(lm: Model, direction: Tensor, directory: str | Path, n_texts: int = 8) -> float:
     """Load ``directory`` with :func:`rivalry.load_model` and return the max |logit difference| on
     neutral texts between it and ``lm`` with ``direction`` ablated at run time; recorded in
     ``orthogonalization.json`` as ``check_max_logit_diff``."""
-    from rivalry.directions.builtin import neutral_texts
     from rivalry.models.loading import load_model
+    from rivalry.steering.builtin import neutral_texts
 
     root = Path(directory)
     edited = load_model(str(root), dtype=lm.provenance.dtype, device=str(lm.device))
