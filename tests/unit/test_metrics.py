@@ -38,6 +38,21 @@ def test_log_odds_is_stable_near_certainty():
     assert float(got) == pytest.approx((60.0 - math.log(2.0)) / math.log(10.0), rel=1e-5)
 
 
+def test_consuming_log_odds_equals_the_pure_metric():
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(6, 50, generator=generator) * 8
+    logits[0, 3] = 80.0  # near certainty
+    logits[1] = float("-inf")
+    logits[1, :4] = 0.0  # most of the vocabulary impossible
+    metric = AnswerLogOdds.from_token_sets([[3], [0, 1], [5, 6, 7], [9], [10], [49]])
+    rows = torch.tensor([0, 1, 2, 3, 4, 5])
+    expected = metric(logits, rows)
+    owned = logits.clone()
+    torch.testing.assert_close(metric.consume(owned, rows), expected, rtol=1e-6, atol=1e-6)
+    half = logits.to(torch.bfloat16)
+    torch.testing.assert_close(metric.consume(half.clone(), rows), metric(half, rows))
+
+
 def test_rows_select_each_rows_answer_set():
     logits = torch.tensor([[0.0, 5.0], [0.0, 5.0], [5.0, 0.0]])
     metric = AnswerLogOdds.from_token_sets([[1], [0]])

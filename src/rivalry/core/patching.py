@@ -51,12 +51,17 @@ def readout_metric(
     metric: Metric,
     chunk_rows: int = 2048,
 ) -> Float[Tensor, " n"]:
-    """``metric(unembed(final_norm(residual)))`` in chunks of ``chunk_rows`` rows (bounded memory)."""
+    """``metric(unembed(final_norm(residual)))`` in chunks of ``chunk_rows`` rows (bounded memory).
+
+    A metric with a ``consume`` method (e.g. :class:`~rivalry.core.metrics.AnswerLogOdds`) is given the chunk's
+    logits to compute in place, since they are a temporary of this function.
+    """
     values = [torch.zeros(0, device=residual.device)]
+    read = getattr(metric, "consume", metric)
     with torch.no_grad():
         for start in range(0, residual.shape[0], chunk_rows):
             chunk = slice(start, start + chunk_rows)
-            values.append(metric(anatomy.readout(residual[chunk]), rows[chunk]).to(residual.device))
+            values.append(read(anatomy.readout(residual[chunk]), rows[chunk]).to(residual.device))
     return torch.cat(values)
 
 
