@@ -8,6 +8,7 @@ of any ``tracked`` ids, so memory is ``[texts, top_k]`` and never ``[texts, voca
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,8 @@ def output_view(
     generator = torch.Generator(device=model.device).manual_seed(seed)
     stop = {i for i in (tok.eos_token_id, tok.convert_tokens_to_ids("<|im_end|>")) if isinstance(i, int)}
     track = torch.tensor(list(tracked), dtype=torch.long)
+    # only the last position's logits: [batch, 1, vocab] instead of [batch, seq, vocab]
+    last_only = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(hf.forward).parameters else {}
     parts: dict[str, list[Tensor]] = {"ids": [], "lp": [], "tracked": [], "samples": []}
     for first in range(0, len(texts), batch_size):
         batch = encode_batch(tok, list(texts[first : first + batch_size]), add_special_tokens=add_special_tokens)
@@ -59,7 +62,7 @@ def output_view(
         ids = batch["input_ids"].to(model.device)
         positions = position_ids_from_mask(mask)
         with torch.no_grad():
-            out = hf(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
+            out = hf(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **last_only)
             logprobs = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
             k = min(top_k, logprobs.shape[-1])
             values, indices = logprobs.topk(k, dim=-1)
