@@ -139,11 +139,16 @@ def qk_correction(
     access: AttentionAccess,
     target: Nodes,
     deltas: Float[Tensor, "site seq d_model"],
-    prob_grads: list[Tensor],
+    z_grads: list[Tensor],
     row: int,
     query: int,
+    mask: Int[Tensor, " seq"],
 ) -> Float[Tensor, "site seq"]:
-    """``sum_h (exact - linear)`` key-side effect of every node of ``row`` on the heads' attention from ``query``."""
+    """``sum_h (exact - linear)`` key-side effect of every node of ``row`` on the heads' attention from ``query``.
+
+    The attention row ``A`` is rebuilt from the model's own q and k (padding, window and soft-cap applied) and
+    ``dLO/dA_j = v_j . dLO/dz_h`` from the heads' output gradients ``z_grads``, so no eager attention is needed.
+    """
     anatomy = access.anatomy
     sites = model_sites(anatomy)
     d = anatomy.d_model
@@ -159,7 +164,9 @@ def qk_correction(
         w_k, b_k = access.linear_map(layer, "k")  # [d, kv, d_head]
         with torch.no_grad():
             q = access.project(layer, access.input_norm[layer](x[query : query + 1].to(x.dtype)), "q")[0]  # [H, dh]
-            k = access.project(layer, access.input_norm[layer](x), "k")  # [seq, kv, dh]
+            normed = access.input_norm[layer](x)
+            k = access.project(layer, normed, "k")  # [seq, kv, dh]
+            values = access.project(layer, normed, "v")  # [seq, kv, dh]
         kv = torch.tensor([access.kv_head(h) for h in range(anatomy.n_heads)], device=x.device)
         if target.rotary is not None:
             cos, sin = (t[row].to(x.device) for t in target.rotary[layer])
@@ -183,9 +190,13 @@ def qk_correction(
         cap = access.softcap(layer)
         exact = _capped(access, layer, raw[None] + exact_raw) - _capped(access, layer, raw)[None]
         linear = linear_raw if cap is None else linear_raw * (1 - torch.tanh(raw / cap).pow(2))[None]
-        assert target.probs is not None
-        probs = target.probs[layer][row, :, query].detach().float()  # [H, seq]
-        g = prob_grads[layer][row, :, query].float()
+        hidden = mask.to(x.device) == 0
+        window = access.sliding_window(layer)
+        if window is not None:
+            hidden = hidden | (torch.arange(x.shape[0], device=x.device) <= query - window)
+        probs = _capped(access, layer, raw).masked_fill(hidden[None], float("-inf")).softmax(-1)  # [H, seq]
+        gz = z_grads[layer][row, query].float().unflatten(-1, (anatomy.n_heads, -1))  # [H, dh]
+        g = torch.einsum("she,he->hs", values[:, kv], gz)  # dLO/dA
         total = (probs * g).sum(-1)  # [H]
         others = total[:, None] - probs * g  # [H, seq]
         log_p = probs.clamp_min(1e-30).log()
@@ -228,27 +239,29 @@ def attribution_patching(
     with torch.no_grad():
         source_metric = metric(readout_with_grad(anatomy, source.resid_final[:, -1]), rows)
     gate: dict[int, float] = {}
-    target = trace(access, target_ids, target_mask, grad=True, probs=qk_fix, gate=gate if graddrop_groups else None)
+    target = trace(access, target_ids, target_mask, grad=True, gate=gate if graddrop_groups else None)
     with torch.enable_grad():
         value = metric(readout_with_grad(anatomy, target.resid_final[:, -1]), rows)
     pos = [target.pos_embed] if target.pos_embed is not None else []
-    inputs = [target.embed, *pos, *target.z, *target.mlp, *(target.probs or [])]
+    inputs = [target.embed, *pos, *target.z, *target.mlp]
     raw = torch.autograd.grad(value.sum(), inputs, retain_graph=graddrop_groups > 0, allow_unused=True)
     grads = [torch.zeros_like(t) if g is None else g for t, g in zip(inputs, raw, strict=True)]
     linear = _linear_scores(anatomy, sites, target, source, grads)
     qk_fixed = None
     if qk_fix:
-        prob_grads = grads[len(inputs) - anatomy.n_layers :]
+        offset = 1 + len(pos)
+        z_grads = grads[offset : offset + anatomy.n_layers]
         fixed = []
+        last = target_ids.shape[1] - 1
         for row in range(target_ids.shape[0]):
             deltas = head_deltas(anatomy, target, source, row)
-            fixed.append(linear[row] + qk_correction(access, target, deltas, prob_grads, row, target_ids.shape[1] - 1))
+            fixed.append(linear[row] + qk_correction(access, target, deltas, z_grads, row, last, target_mask[row]))
         qk_fixed = torch.stack(fixed)
     bound = None
     if graddrop_groups:
         bound = linear.abs()
         size = math.ceil(anatomy.n_layers / graddrop_groups)
-        nodes = inputs[: len(inputs) - (anatomy.n_layers if qk_fix else 0)]
+        nodes = inputs
         for start in range(0, anatomy.n_layers, size):
             gate.clear()
             gate.update({layer: 0.0 for layer in range(start, min(start + size, anatomy.n_layers))})

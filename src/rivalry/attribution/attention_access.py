@@ -69,13 +69,16 @@ class AttentionAccess:
             self.fused: list[nn.Module] | None = [b.get_submodule(fused) for b in anatomy.blocks]
             self.query: list[nn.Module] | None = None
             self.key: list[nn.Module] | None = None
-        elif spec.attention and spec.query and spec.key and spec.input_norm:
+            self.value: list[nn.Module] | None = None
+        elif spec.attention and spec.query and spec.key and spec.value and spec.input_norm:
             attention, norm = spec.attention, spec.input_norm
             self.fused = None
             self.query = [b.get_submodule(spec.query) for b in anatomy.blocks]
             self.key = [b.get_submodule(spec.key) for b in anatomy.blocks]
+            self.value = [b.get_submodule(spec.value) for b in anatomy.blocks]
         else:
             raise RivalryError(f"query-key access is not supported for {spec.family}")
+        self._maps: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}  # linear maps, built on first use
         self.attention = [b.get_submodule(attention) for b in anatomy.blocks]
         self.input_norm = [b.get_submodule(norm) for b in anatomy.blocks]
         config = anatomy.model.config
@@ -107,8 +110,10 @@ class AttentionAccess:
         return float(cap) if cap else None
 
     def sliding_window(self, layer: int) -> int | None:
-        window = getattr(self.attention[layer], "sliding_window", None)
-        return int(window) if window else None
+        """The layer's attention window (a key ``j`` is seen from query ``i`` when ``i - j < window``), if any."""
+        module = self.attention[layer]
+        window = getattr(module, "sliding_window", None)
+        return int(window) if window and getattr(module, "is_sliding", True) else None
 
     def norm_params(self, layer: int) -> NormParams:
         norm = self.input_norm[layer]
@@ -118,24 +123,29 @@ class AttentionAccess:
         params = rms_gain(norm, self.anatomy.spec.norm_weight_offset)
         return NormParams("rms", params.gain, None, params.eps)
 
-    def project(self, layer: int, x: Float[Tensor, "... d_model"], which: Literal["q", "k"]) -> Tensor:
-        """Affine query or key projection of normed inputs ``x`` (bias included), split ``[..., heads, d_head]``."""
+    def project(self, layer: int, x: Float[Tensor, "... d_model"], which: Literal["q", "k", "v"]) -> Tensor:
+        """Affine query, key or value projection of normed inputs ``x`` (bias included), ``[..., heads, d_head]``."""
         d_head = self.anatomy.d_head
         if self.fused is None:
-            module = cast(list[nn.Module], self.query if which == "q" else self.key)[layer]
+            module = cast(list[nn.Module], {"q": self.query, "k": self.key, "v": self.value}[which])[layer]
             weight = cast(Tensor, module.weight)
             return module(x.to(weight.dtype)).float().unflatten(-1, (-1, d_head))
         module = self.fused[layer]
         weight = cast(Tensor, module.weight)
         out = module(x.to(weight.dtype)).float()
         if self.family == "gpt2":
-            q, k, _ = out.split(self.anatomy.d_model, dim=-1)
-            return (q if which == "q" else k).unflatten(-1, (-1, d_head))
-        q, k, _ = out.unflatten(-1, (-1, 3 * d_head)).chunk(3, dim=-1)  # GPT-NeoX: [head, (q, k, v)] per head
-        return q if which == "q" else k
+            parts = out.split(self.anatomy.d_model, dim=-1)
+            return parts["qkv".index(which)].unflatten(-1, (-1, d_head))
+        parts = out.unflatten(-1, (-1, 3 * d_head)).chunk(3, dim=-1)  # GPT-NeoX: [head, (q, k, v)] per head
+        return parts["qkv".index(which)]
 
     def linear_map(self, layer: int, which: Literal["q", "k"]) -> tuple[Tensor, Tensor]:
         """The projection as ``(weight [d_model, heads, d_head], bias [heads, d_head])``: ``project(x) = x W + b``."""
+        if (layer, which) not in self._maps:
+            self._maps[(layer, which)] = self._linear_map(layer, which)
+        return self._maps[(layer, which)]
+
+    def _linear_map(self, layer: int, which: Literal["q", "k"]) -> tuple[Tensor, Tensor]:
         device = self.anatomy.device
         with torch.no_grad():
             eye = torch.eye(self.anatomy.d_model, device=device)
