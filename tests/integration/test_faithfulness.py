@@ -28,7 +28,15 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("faith")
     ff = ForbiddenFactsConfig(split="heldout", limit=3, min_nc_probability=0.0, joint_facts=0)
     rivalry.forbidden_facts(lm, ff, progress=False).save(root / "ff")
-    attack = AttackConfig(limit=3, min_clean_probability=0.0, n_heads=2, spearman_facts=0, templates=("from",))
+    attack = AttackConfig(
+        limit=2,
+        min_clean_probability=0.0,
+        n_heads=2,
+        spearman_facts=0,
+        templates=("from",),
+        shortlist=1,
+        selection_facts=2,
+    )
     run_attacks(lm, attack, progress=False).save(root / "attack")
     return lm, root
 
