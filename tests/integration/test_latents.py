@@ -113,3 +113,29 @@ def test_random_init_control_is_seeded_and_leaves_the_global_rng(lm) -> None:
     assert all(torch.equal(p, q) for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True))
     assert not torch.equal(next(a.model.parameters()), next(lm.model.parameters()))
     assert a.anatomy.n_layers == lm.anatomy.n_layers
+
+
+def test_one_pass_capture_equals_the_shared_residual_reader(lm) -> None:
+    import torch
+
+    from rivalry.core.residual import residual_features
+    from rivalry.latents.sampling import output_view
+
+    texts = [r["text"] for r in _rows(planted=True)[:7]]
+    view = output_view(lm, texts, top_k=5, n_tokens=2, batch_size=3, capture=True)
+    expected = residual_features(lm.anatomy, lm.tokenizer, texts, batch_size=4)
+    assert view.features is not None and view.point_names == expected.point_names
+    torch.testing.assert_close(view.features, expected.features, atol=1e-5, rtol=1e-5)
+    again = output_view(lm, texts, top_k=5, n_tokens=2, batch_size=3)
+    assert torch.equal(again.samples, view.samples)  # seeded generator: the same continuation
+
+
+def test_decorrelated_labels_are_independent_of_the_true_ones_in_the_sample() -> None:
+    import numpy as np
+
+    from rivalry.latents.probes import decorrelated_labels
+
+    y = np.array([0] * 60 + [1] * 30)
+    z = decorrelated_labels(y, 2, seed=0)
+    assert np.bincount(z).tolist() == [60, 30]
+    assert z[y == 0].mean() == z[y == 1].mean() == 1 / 3

@@ -104,6 +104,24 @@ def fit_classifier(
     return ClassifierFit(probabilities=full, c=c, cv_log_loss=float(-scores.mean(0).max()))
 
 
+def decorrelated_labels(labels: Int[np.ndarray, " n"], n_classes: int, seed: int) -> Int[np.ndarray, " n"]:
+    """Random labels with the same class counts as ``labels`` and independent of them *in the sample*: within each
+    true class the random labels come in the overall class proportions (largest remainders), so a probe of them
+    cannot pick up a chance correlation with the true label (which a plain permutation has, of order n^-1/2, and
+    which a strong signal in the features turns into a held-out AUROC far from 0.5)."""
+    rng = np.random.default_rng(seed)
+    overall = np.bincount(labels, minlength=n_classes) / len(labels)
+    out = np.empty_like(labels)
+    for c in range(n_classes):
+        rows = np.flatnonzero(labels == c)
+        quota = overall * len(rows)
+        counts = np.floor(quota).astype(int)
+        order = np.argsort(-(quota - counts), kind="stable")
+        counts[order[: len(rows) - counts.sum()]] += 1
+        out[rows] = rng.permutation(np.repeat(np.arange(n_classes), counts))
+    return out
+
+
 def kl_nats(p: Float[np.ndarray, "n cls"], q: Float[np.ndarray, "n cls"]) -> Float[np.ndarray, " n"]:
     """KL(p || q) per row in nats, with 0 log 0 = 0 (q clipped at 1e-12)."""
     q = np.clip(q, 1e-12, None)

@@ -16,7 +16,9 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
+from rivalry.core.hooks import attached
 from rivalry.core.positions import position_ids_from_mask
+from rivalry.core.residual import _stream_hooks, residual_point_names
 from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
 
@@ -29,12 +31,18 @@ class OutputView:
         top_ids / top_logprobs: each text's ``top_k`` most likely next tokens and their log-probabilities.
         tracked: log-probabilities of the ``tracked`` ids, ``[text, tracked]`` (empty when none were asked for).
         samples: sampled continuations' token ids, ``[text, n_tokens]``; -1 after the first end-of-sequence token.
+        features: with ``capture=True``, the residual stream at each text's last token at every point
+            (``[point, text, d_model]``, float32, CPU; the same as :func:`rivalry.core.residual.residual_features`
+            with ``read_at="last"``), read in the same forward pass; else None.
+        point_names: the points of ``features``.
     """
 
     top_ids: Int[Tensor, "n k"]
     top_logprobs: Float[Tensor, "n k"]
     tracked: Float[Tensor, "n t"]
     samples: Int[Tensor, "n s"]
+    features: Float[Tensor, "point n d_model"] | None = None
+    point_names: tuple[str, ...] = ()
 
 
 def output_view(
@@ -47,8 +55,10 @@ def output_view(
     batch_size: int = 16,
     tracked: Sequence[int] = (),
     progress: Callable[[int], None] | None = None,
+    capture: bool = False,
 ) -> OutputView:
-    """Next-token log-probabilities at each text's last token and one sampled continuation per text."""
+    """Next-token log-probabilities at each text's last token and one sampled continuation per text (and, with
+    ``capture``, the residual stream at the last token, hooked into the same forward pass)."""
     hf, tok = model.model, model.tokenizer
     generator = torch.Generator(device=model.device).manual_seed(seed)
     stop = {i for i in (tok.eos_token_id, tok.convert_tokens_to_ids("<|im_end|>")) if isinstance(i, int)}
@@ -56,13 +66,23 @@ def output_view(
     # only the last position's logits: [batch, 1, vocab] instead of [batch, seq, vocab]
     last_only = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(hf.forward).parameters else {}
     parts: dict[str, list[Tensor]] = {"ids": [], "lp": [], "tracked": [], "samples": []}
+    anatomy = model.anatomy
+    features = torch.empty(anatomy.n_layers + 1, len(texts), anatomy.d_model) if capture else None
     for first in range(0, len(texts), batch_size):
         batch = encode_batch(tok, list(texts[first : first + batch_size]), add_special_tokens=add_special_tokens)
         mask = batch["attention_mask"].to(model.device)
         ids = batch["input_ids"].to(model.device)
         positions = position_ids_from_mask(mask)
+        rows = slice(first, first + ids.shape[0])
+
+        def keep(point: int, value: Tensor, rows: slice = rows) -> None:
+            assert features is not None
+            features[point, rows] = value[:, -1].detach().to("cpu", torch.float32)  # left-padded: last column
+
+        hooks = _stream_hooks(anatomy, keep) if capture else []
         with torch.no_grad():
-            out = hf(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **last_only)
+            with attached(hooks):
+                out = hf(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **last_only)
             logprobs = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
             k = min(top_k, logprobs.shape[-1])
             values, indices = logprobs.topk(k, dim=-1)
@@ -78,6 +98,8 @@ def output_view(
         top_logprobs=torch.cat(parts["lp"]),
         tracked=torch.cat(parts["tracked"]),
         samples=torch.cat(parts["samples"]),
+        features=features,
+        point_names=tuple(residual_point_names(anatomy.n_layers)) if capture else (),
     )
 
 

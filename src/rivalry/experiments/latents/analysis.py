@@ -18,8 +18,16 @@ from rivalry.errors import RivalryError
 from rivalry.genres.synthetic import GenreGenerator
 from rivalry.latents.bootstrap import group_bootstrap
 from rivalry.latents.leak import bits_lower_bound, next_token_features, observe, sample_features
-from rivalry.latents.probes import accuracy, auroc, fit_classifier, fit_distribution, kl_nats, r_squared
-from rivalry.latents.sampling import output_view
+from rivalry.latents.probes import (
+    accuracy,
+    auroc,
+    decorrelated_labels,
+    fit_classifier,
+    fit_distribution,
+    kl_nats,
+    r_squared,
+)
+from rivalry.latents.sampling import OutputView, output_view
 from rivalry.models.model import Model
 from rivalry.variables.schema import Split, VariableSet
 
@@ -70,18 +78,24 @@ def binary_probes(
     config: LatentsConfig,
     shuffled: bool,
     progress: Callable[[int], None] | None = None,
+    view: OutputView | None = None,
 ) -> Record:
     """AUROC and accuracy of a logistic probe at every point on the held-out items (and of the same probe fitted
-    on shuffled train labels); the best point is the one of lowest cross-validated log-loss on the train groups."""
-    feats = capture(lm, variables, config, progress)
+    on shuffled train labels, :func:`~rivalry.latents.probes.decorrelated_labels`); the best point is the one of
+    lowest cross-validated log-loss on the train groups. ``view``: an output view holding the features already."""
+    if view is not None and view.features is not None:
+        features, point_names = view.features, view.point_names
+    else:
+        feats = capture(lm, variables, config, progress)
+        features, point_names = feats.features, feats.point_names
     y = variables.targets()
     n_classes = len(variables.classes)
     train_groups = group_labels(variables, split.train)
     y_test = y[split.test]
-    shuffled_y = y[split.train][np.random.default_rng([config.seed, 11]).permutation(len(split.train))]
+    shuffled_y = decorrelated_labels(y[split.train], n_classes, config.seed + 11)
     layers, scores = [], []
-    for point, point_name in enumerate(feats.point_names):
-        x = feats.features[point].numpy()
+    for point, point_name in enumerate(point_names):
+        x = features[point].numpy()
         fit = fit_classifier(
             x[split.train], y[split.train], train_groups, x[split.test], n_classes, config.cv_folds, config.seed
         )
@@ -205,16 +219,16 @@ def _ridge_r2_rows(exact: np.ndarray, prediction: np.ndarray, rows: np.ndarray) 
     return r_squared(exact[rows], prediction[rows]) if len(set(rows.tolist())) > 1 else None
 
 
-def output_leak(
+def output_view_of(
     lm: Model,
     variables: VariableSet,
-    split: Split,
     config: LatentsConfig,
     progress: Callable[[int], None] | None = None,
-) -> Record:
-    """The observers of the next-token distribution and of the sampled continuation at each text's end."""
-    tracked, candidates, tokens = _forbidden_candidates(lm, variables)
-    view = output_view(
+    capture: bool = False,
+) -> OutputView:
+    """The output of ``lm`` on the set's texts (the answers of ``forbidden`` tracked; the stream if ``capture``)."""
+    tracked, _, _ = _forbidden_candidates(lm, variables)
+    return output_view(
         lm,
         variables.texts(),
         add_special_tokens=_special(variables),
@@ -224,7 +238,13 @@ def output_leak(
         batch_size=config.batch_size,
         tracked=tracked,
         progress=progress,
+        capture=capture,
     )
+
+
+def output_leak(lm: Model, variables: VariableSet, split: Split, config: LatentsConfig, view: OutputView) -> Record:
+    """The observers of the next-token distribution and of the sampled continuation at each text's end."""
+    _, candidates, tokens = _forbidden_candidates(lm, variables)
     y = variables.targets()
     n_classes = len(variables.classes)
     train_groups = group_labels(variables, split.train)

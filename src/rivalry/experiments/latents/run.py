@@ -50,12 +50,16 @@ def _unit(
 ) -> analysis.Record:
     """One shard: the probes of ``lm`` (and, unless ``control``, its shuffled control and output observers)."""
     step = bar.update
+    leak_view = None
     if variables.token_targets is not None:
         record, tensors = analysis.distribution_probes(lm, variables, split, config, control, step)
     else:
-        record, tensors = analysis.binary_probes(lm, variables, split, config, not control, step)
+        if not control and config.output_leak:  # one forward pass gives the stream and the output
+            leak_view = analysis.output_view_of(lm, variables, config, step, capture=True)
+        record, tensors = analysis.binary_probes(lm, variables, split, config, not control, step, view=leak_view)
     if not control and config.output_leak:
-        leak, leak_tensors = analysis.output_leak(lm, variables, split, config, step)
+        leak_view = leak_view or analysis.output_view_of(lm, variables, config, step)
+        leak, leak_tensors = analysis.output_leak(lm, variables, split, config, leak_view)
         record["output_leak"] = leak
         tensors.update(leak_tensors)
     if not control and generator is not None:
@@ -102,7 +106,8 @@ def run(
     split = group_split(variables, config.heldout_fraction, config.seed)
     run_fingerprint = fingerprint(LatentsResult.KIND, config, models)
     run_store = open_store(store, run_fingerprint)
-    n_passes = len(models) * (2 if config.output_leak else 1) + (len(models) if config.random_init_control else 0)
+    extra = 1 if config.output_leak and variables.token_targets is not None else 0  # genre: a pass of its own
+    n_passes = len(models) * (1 + extra) + (len(models) if config.random_init_control else 0)
     bar = tqdm(
         total=n_passes * len(variables.items), desc=f"latents ({variables.name})", unit="text", disable=not progress
     )
