@@ -13,7 +13,9 @@ as ``raw``.
 Observers (fitted on the train groups, :func:`~rivalry.latents.probes.fit_classifier`):
 
 - next token: the log-probabilities of the ``n_features`` tokens most likely on average over the train texts
-  (a text's log-probability of a token outside its own top list is floored at its lowest listed one);
+  (a text's log-probability of a token outside its own top list is floored at its lowest listed one), and the
+  shape of the distribution whatever the tokens: each text's own ``n_ranked`` highest log-probabilities, sorted
+  (how confident the model is, which a forbidden answer changes without naming it);
 - samples: the bag of tokens of each text's sampled continuation.
 """
 
@@ -62,8 +64,10 @@ def next_token_features(
     top_logprobs: Float[np.ndarray, "n k"],
     train: Int[np.ndarray, " n_train"],
     n_features: int = 64,
+    n_ranked: int = 16,
 ) -> tuple[Float[np.ndarray, "n f"], Int[np.ndarray, " f"]]:
-    """Every text's log-probabilities of the ``n_features`` tokens of highest mean probability over ``train``."""
+    """Every text's log-probabilities of the ``n_features`` tokens of highest mean probability over ``train``,
+    then its ``n_ranked`` highest log-probabilities in decreasing order; also returns the chosen token ids."""
     probs = np.zeros(int(top_ids.max()) + 1)
     np.add.at(probs, top_ids[train].reshape(-1), np.exp(top_logprobs[train]).reshape(-1))
     chosen = np.argsort(-probs, kind="stable")[: min(n_features, int((probs > 0).sum()))]
@@ -75,7 +79,8 @@ def next_token_features(
             j = column.get(token)
             if j is not None:
                 features[row, j] = value
-    return features, chosen
+    ranked = -np.sort(-top_logprobs, axis=1)[:, :n_ranked]
+    return np.concatenate([features, ranked], axis=1), chosen
 
 
 def sample_features(samples: Int[np.ndarray, "n s"], train: Int[np.ndarray, " n_train"]) -> sparse.csr_matrix:
