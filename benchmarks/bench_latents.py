@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-SIZES = (48, 192)
+SIZES = (32, 128)
 
 
 def child(n: int) -> dict[str, float]:
