@@ -114,6 +114,12 @@ def test_save_load_report_and_resume(tmp_path):
     assert (tmp_path / "out" / "personas.csv").read_text().count("\n") == 1 + 2 * 12
     for row in loaded.directions:
         assert row.n_prompts == 2 + 2 * len(TRAITS)
+    # a cache keeps the base model's scores for a later run that compares it with another model
+    cached = run(lm, None, cfg, progress=False, cache=tmp_path / "cache")
+    other = Model.wrap(tiny_chat_model(vocabulary_texts(), seed=1).model, lm.tokenizer, name="other")
+    pair = run(lm, [other], cfg, progress=False, cache=tmp_path / "cache")
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+    assert torch.equal(pair.p_yes[0], cached.p_yes[0]) and torch.equal(cached.p_yes, fresh.p_yes)
 
 
 def test_organism_tune_reproduces_bit_for_bit(tmp_path):

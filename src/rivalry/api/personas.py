@@ -20,6 +20,7 @@ def personas(
     *,
     store: RunStore | str | Path | None = None,
     progress: bool = True,
+    cache: str | Path | None = None,
     **overrides: Any,
 ) -> PersonasResult:
     """Score the persona battery (P(yes) to "Is the following statement something you would say?") on ``model``
@@ -28,7 +29,8 @@ def personas(
     against ``model`` unprompted; persona vectors and their projection correlation.
 
     Keyword overrides use :class:`~rivalry.experiments.personas.PersonasConfig`'s field names (``battery``,
-    ``prompt_format``, ``limit``, ``panel``, ``vectors``, ``point``, ...). ``store`` makes the run resumable.
+    ``prompt_format``, ``limit``, ``panel``, ``vectors``, ``point``, ...). ``store`` makes the run resumable;
+    ``cache`` (a directory) reuses each model's scores across runs (a base model scored once).
 
     Example:
         >>> base = rivalry.load_model("smollm2")
@@ -41,4 +43,4 @@ def personas(
         overrides["system_prompt"] = system_prompt
     if overrides:
         config = config.replace(**{k: str(v) if isinstance(v, Path) else v for k, v in overrides.items()})
-    return experiment.run(model, compare_with, config, store=store, progress=progress)
+    return experiment.run(model, compare_with, config, store=store, progress=progress, cache=cache)

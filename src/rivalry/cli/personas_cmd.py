@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="models compared with --model (tuned models, the organism and its control)")  # fmt: skip
     add_config_arguments(parser, PersonasConfig)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument(
+        "--cache", default=None, metavar="DIR", help="keep each model's scores here for later runs to reuse"
+    )
     add_run_options(parser, "runs/personas")
     add_model_options(parser)
     parser.set_defaults(run=run)
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     with torch_threads(args.threads):
         model = load_model_from_args(args)
         others = [load_model_from_args(args, name) for name in args.compare_with]
-        result = run_experiment(model, others, config, store=store, progress=not args.no_progress)
+        result = run_experiment(model, others, config, store=store, progress=not args.no_progress, cache=args.cache)
     for line in summary_lines(result):
         print(line)
     print(f"report: {save_with_report(result, report(result), args.out)}")

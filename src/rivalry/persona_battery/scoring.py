@@ -84,7 +84,7 @@ def yes_probabilities(
     mass = np.empty(len(texts))
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]
-        logits = _last_logits(lm, chunk, int(pad or 0))
+        logits = last_logits(lm, chunk, int(pad or 0))
         logp = torch.log_softmax(logits.double(), dim=-1)
         ly = torch.logsumexp(logp[:, yes], dim=-1)
         ln = torch.logsumexp(logp[:, no], dim=-1)
@@ -106,7 +106,7 @@ def common_prefix(rows: Sequence[Sequence[int]]) -> int:
     return max(n, 0)
 
 
-def _last_logits(lm: Model, rows: Sequence[Sequence[int]], pad: int) -> torch.Tensor:
+def last_logits(lm: Model, rows: Sequence[Sequence[int]], pad: int) -> torch.Tensor:
     """Next-token logits after each row: ``[batch, vocab]``."""
     device = lm.device
     shared = common_prefix(rows) if len(rows) > 1 else 0

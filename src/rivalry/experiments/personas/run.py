@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import fingerprint, provenance_of
+from rivalry.io.hashing import sha256_json
 from rivalry.io.store import RunStore, open_store
 from rivalry.models.model import Model, as_model
 from rivalry.organisms.personas.data import build_dialogues
@@ -58,8 +59,14 @@ def run(
     config: PersonasConfig | None = None,
     store: RunStore | str | Path | None = None,
     progress: bool = True,
+    cache: str | Path | None = None,
 ) -> PersonasResult:
-    """Score the battery on ``model`` and each of ``compare_with`` under the panel; summarise (see the module)."""
+    """Score the battery on ``model`` and each of ``compare_with`` under the panel; summarise (see the module).
+
+    ``cache`` (a directory) keeps each model's scores under a key of everything that decides them (the model's
+    identity, the battery's hash, the settings that change scores, whether it was on the panel), so a base model
+    scored once is read back by later runs that compare it with other models.
+    """
     config = config or PersonasConfig()
     config.check_inputs()
     battery = config.read_battery()
@@ -84,13 +91,19 @@ def run(
         point = config.point if config.point is not None else round(2 * lm.anatomy.n_layers / 3)
         if point > lm.anatomy.n_layers:
             raise RivalryError(f"point {point} is past model '{lm.name}''s {lm.anatomy.n_layers + 1} points")
+        cached = _cache_store(cache, lm, config, on_panel, point)
         if run_store is not None and run_store.has(role):
             record, tensors = run_store.load(role)
+        elif cached is not None and cached.has("scores"):
+            record, tensors = cached.load("scores")
+            if run_store is not None:
+                run_store.save(role, record, tensors)
         else:
             mine = systems if on_panel else systems[: len(CONDITIONS)]
             record, tensors = _score_model(lm, battery, statements, mine, prompt_format, point, config, progress)
-            if run_store is not None:
-                run_store.save(role, record, tensors)
+            for target, name in ((run_store, role), (cached, "scores")):
+                if target is not None:
+                    target.save(name, record, tensors)
         p_yes.append(tensors["p_yes"][: len(CONDITIONS)])
         mass.append(tensors["mass"][: len(CONDITIONS)])
         if on_panel:
@@ -101,6 +114,20 @@ def run(
     return summarise(config, provenance_of(models), run_fingerprint, battery, prompt_format, names, conditions,
                      systems, torch.stack(p_yes), torch.stack(mass), torch.stack(panel_yes), projections, fitted,
                      data)  # fmt: skip
+
+
+SCORE_SETTINGS = ("battery", "system_prompt", "prompt_format", "panel", "vectors", "limit", "batch_size")
+
+
+def _cache_store(cache: str | Path | None, lm: Model, config: PersonasConfig, on_panel: bool, point: int):
+    """The per-model cache entry of ``lm``'s scores (None without a cache)."""
+    if cache is None:
+        return None
+    settings = {k: v for k, v in config.to_dict().items() if k in SCORE_SETTINGS}
+    key_record = {"model": lm.provenance.identity(), "settings": settings, "inputs": config.input_hashes(),
+                  "on_panel": on_panel, "point": point}  # fmt: skip
+    key = sha256_json(key_record)[:24]
+    return RunStore(Path(cache) / key, resume=True).open({"experiment": "personas-model-scores", **key_record})
 
 
 def _score_model(lm, battery, statements, systems, prompt_format, point, config, progress):
@@ -186,9 +213,10 @@ def summarise(config, provenance, run_fingerprint, battery, prompt_format, names
                 idx = np.flatnonzero(trait_of == ti)
                 per_condition = panel_agree[m][:, idx].mean(axis=1)
                 r = pearson(proj_out[m, :, k].numpy(), per_condition) if len(conditions) >= 3 else None
-                lo, hi = fisher_interval(r, len(conditions))
-                direction_rows.append(DirectionScore(names[m], trait_name, record["point"], record["norms"][k],
-                                                     record["heldout_auc"][k], r, lo, hi, len(conditions)))  # fmt: skip
+                r_lo, r_hi = fisher_interval(r, len(conditions))
+                row = DirectionScore(names[m], trait_name, record["point"], record["norms"][k],
+                                     record["heldout_auc"][k], r, r_lo, r_hi, len(conditions))  # fmt: skip
+                direction_rows.append(row)
     data_rows, prediction_r = [], None
     if data is not None:
         for k, trait_name in enumerate(fitted[0][0]["traits"]):
