@@ -132,13 +132,13 @@ def eval_deploy_set(
     )
 
 
-def persona_set(path: Path | None = None, seed: int = 0) -> VariableSet:
-    """Every scene with every line pair's hero and twin version (raw text, read at the last token); the default
-    held-out groups are 30 % of the scenes and 30 % of the line pairs."""
+def persona_set(path: Path | None = None, seed: int = 0, n_scenes: int | None = None) -> VariableSet:
+    """Every scene (the first ``n_scenes``; None: all) with every line pair's hero and twin version (raw text,
+    read at the last token); the default held-out groups are 30 % of the scenes and 30 % of the line pairs."""
     path = path or data_file("persona.yaml")
     data = _read_yaml(path)
     template = str(data["template"])
-    scenes = [str(s) for s in data["scenes"]]
+    scenes = [str(s) for s in data["scenes"]][:n_scenes]
     items = []
     for s, scene in enumerate(scenes):
         for p, pair in enumerate(data["lines"]):

@@ -80,7 +80,7 @@ def load_variable(
         model: renders chat prompts (forbidden, eval-deploy) and, for ``genre``, names the synthetic corpus.
         limit: forbidden: the number of facts (default 40; a limit of at least the number of facts takes them
             all); genre: the number of texts (default 256); eval-deploy: the number of requests (default all);
-            persona: ignored.
+            persona: the number of scenes (default all).
         seed: the sampling seed of ``genre`` and the held-out ranking of ``eval-deploy`` and ``persona``.
         generator: the corpus of ``genre`` for a model built in memory.
     """
@@ -92,5 +92,5 @@ def load_variable(
     if key == "eval-deploy":
         return eval_deploy_set(model.tokenizer, seed=seed, n_requests=limit)
     if key == "persona":
-        return persona_set(seed=seed)
+        return persona_set(seed=seed, n_scenes=limit)
     return load_variable_file(key)

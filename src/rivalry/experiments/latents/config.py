@@ -18,8 +18,8 @@ class LatentsConfig(ExperimentConfig):
     Attributes:
         variable: the hidden-variable set: forbidden, genre, eval-deploy, persona, or a CSV/YAML file.
         limit: forbidden: number of facts (30 % from the organism's held-out facts; all: 619); genre: number of
-            texts; eval-deploy: number of requests (the first ones); None: 40 facts / 256 texts / all 64
-            requests; ignored by persona and user files.
+            texts; eval-deploy: number of requests (the first ones); persona: number of scenes (the first ones);
+            None: 40 facts / 256 texts / all 64 requests / all 16 scenes; ignored by user files.
         heldout_fraction: fraction of each group key's values held out where the set names no default.
         seed: seed of the split, the shuffled labels, the random-init control, sampling and the bootstrap.
         batch_size: texts per forward pass.
