@@ -39,9 +39,13 @@ def _rows(direction: Tensor, value: Tensor) -> Tensor:
 
 
 def project_out(value: Tensor, direction_unit: Tensor) -> Tensor:
-    """``value - (value · r̂) r̂`` along the last axis (``r̂`` of unit norm, one or one per batch row)."""
-    d = _rows(direction_unit, value)
-    return value - (value * d).sum(-1, keepdim=True) * d
+    """``value - (value · r̂) r̂`` along the last axis (``r̂`` of unit norm, one or one per batch row).
+
+    Computed in float64 and rounded once, so it matches the orthogonalised weights to float rounding even where
+    the stream carries massive activations."""
+    exact = value.double()
+    d = _rows(direction_unit, exact)
+    return (exact - (exact * d).sum(-1, keepdim=True) * d).to(value.dtype)
 
 
 def _replace_main(output: Any, new: Tensor) -> Any:
@@ -65,7 +69,7 @@ def ablation_hooks(anatomy: Anatomy, direction: Float[Tensor, "*rows d_model"]) 
     """Hooks projecting ``direction`` (any norm; one or one per row) out of every write into the stream."""
     if direction.shape[-1] != anatomy.d_model:
         raise RivalryError(f"direction has width {direction.shape[-1]}, the model's stream {anatomy.d_model}")
-    r_hat = unit(direction.detach().float())
+    r_hat = unit(direction.detach().double())
 
     def hook(module: torch.nn.Module, args: tuple, kwargs: dict, output: Any) -> Any:
         value = main_output(output)
