@@ -123,3 +123,15 @@ def test_cli_orthogonalize_writes_a_loadable_model(model_directory: Path, tmp_pa
     assert record["check_max_logit_diff"] < 1e-4
     assert DirectionsResult.load(out / "run").selected_point == record["point"]
     assert edited.anatomy.d_model == len(record["direction"])
+
+
+def test_orthogonal_to_mean_directions_have_no_mean_component(planted, tmp_path: Path) -> None:
+    lm, v = planted
+    config = _config(_write_contrast(tmp_path / "c.yaml", POSITIVE, NEGATIVE), orthogonal_to_mean=True, layer=0)
+    result = run(lm, config, progress=False)
+    from rivalry.core.residual import residual_features
+
+    texts = [*POSITIVE, *NEGATIVE]
+    mean = residual_features(lm.anatomy, lm.tokenizer, texts, "last", add_special_tokens=True).features.mean(1)
+    cosine = (result.directions * mean).sum(-1) / (result.directions.norm(dim=-1) * mean.norm(dim=-1))
+    assert float(cosine.abs().max()) < 0.2  # the fit items' mean, not every text's: small, not exactly zero

@@ -36,6 +36,8 @@ class DirectionsConfig(ExperimentConfig):
             story (the same cruel requests asked inside a story: an assistant-genre direction).
         requests: refusal: the tug-of-war request set (a shipped name or YAML; None: synthetic or smollm2).
         n_neutral: neutral texts for the KL cost.
+        orthogonal_to_mean: project each point's direction orthogonal to the mean stream of the fit items there
+            (removes the component along massive activations, which ablation otherwise wipes out everywhere).
         probe_l2: L2 penalty of the logistic-regression probe (standardised features).
         seed: seeds the subsamples and the random directions.
         batch_size: rows per forward pass.
@@ -55,6 +57,7 @@ class DirectionsConfig(ExperimentConfig):
     refusal_negatives: Literal["benign", "story"] = "benign"
     requests: str | None = None
     n_neutral: int = 16
+    orthogonal_to_mean: bool = False
     probe_l2: float = 0.01
     seed: int = 0
     batch_size: int = 16

@@ -74,6 +74,11 @@ def _fit(lm: Model, contrast: Contrast, config: DirectionsConfig) -> tuple[dict[
     x_test = _features(lm, contrast, test, config.batch_size)
     y_train, y_test = torch.from_numpy(targets[train]), torch.from_numpy(targets[test])
     directions = mean_difference(x_train, y_train)
+    if config.orthogonal_to_mean:  # drop the component along the stream's mean (massive activations live there)
+        means = x_train.double().mean(1)
+        m_hat = means / means.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        d64 = directions.double()
+        directions = (d64 - (d64 * m_hat).sum(-1, keepdim=True) * m_hat).float()
     scores = score_points(directions, x_test, y_test)
     probes, accuracy, cosine = [], [], []
     for point in range(directions.shape[0]):
