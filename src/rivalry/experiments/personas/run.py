@@ -91,7 +91,9 @@ def run(
         point = config.point if config.point is not None else round(2 * lm.anatomy.n_layers / 3)
         if point > lm.anatomy.n_layers:
             raise RivalryError(f"point {point} is past model '{lm.name}''s {lm.anatomy.n_layers + 1} points")
-        cached = _cache_store(cache, lm, config, on_panel, point)
+        mine = systems if on_panel else systems[: len(CONDITIONS)]
+        vectors = config.vectors and on_panel  # only the panel's models need directions
+        cached = _cache_store(cache, lm, config, mine, vectors, prompt_format, point)
         if run_store is not None and run_store.has(role):
             record, tensors = run_store.load(role)
         elif cached is not None and cached.has("scores"):
@@ -99,8 +101,8 @@ def run(
             if run_store is not None:
                 run_store.save(role, record, tensors)
         else:
-            mine = systems if on_panel else systems[: len(CONDITIONS)]
-            record, tensors = _score_model(lm, battery, statements, mine, prompt_format, point, config, progress)
+            record, tensors = _score_model(lm, battery, statements, mine, prompt_format, point, vectors, config,
+                                           progress)  # fmt: skip
             for target, name in ((run_store, role), (cached, "scores")):
                 if target is not None:
                     target.save(name, record, tensors)
@@ -116,21 +118,26 @@ def run(
                      data)  # fmt: skip
 
 
-SCORE_SETTINGS = ("battery", "system_prompt", "prompt_format", "panel", "vectors", "limit", "batch_size")
-
-
-def _cache_store(cache: str | Path | None, lm: Model, config: PersonasConfig, on_panel: bool, point: int):
-    """The per-model cache entry of ``lm``'s scores (None without a cache)."""
+def _cache_store(
+    cache: str | Path | None,
+    lm: Model,
+    config: PersonasConfig,
+    systems: Sequence[str | None],
+    vectors: bool,
+    prompt_format: str,
+    point: int,
+) -> RunStore | None:
+    """The cache entry of ``lm``'s scores under exactly these system prompts (None without a cache)."""
     if cache is None:
         return None
-    settings = {k: v for k, v in config.to_dict().items() if k in SCORE_SETTINGS}
-    key_record = {"model": lm.provenance.identity(), "settings": settings, "inputs": config.input_hashes(),
-                  "on_panel": on_panel, "point": point}  # fmt: skip
+    key_record = {"model": lm.provenance.identity(), "systems": list(systems), "vectors": vectors,
+                  "prompt_format": prompt_format, "point": point, "limit": config.limit,
+                  "batch_size": config.batch_size, "inputs": config.input_hashes()}  # fmt: skip
     key = sha256_json(key_record)[:24]
     return RunStore(Path(cache) / key, resume=True).open({"experiment": "personas-model-scores", **key_record})
 
 
-def _score_model(lm, battery, statements, systems, prompt_format, point, config, progress):
+def _score_model(lm, battery, statements, systems, prompt_format, point, vectors, config, progress):
     texts = [render_item(lm.tokenizer, s.text, system, prompt_format) for system in systems for _, _, s in statements]
     bar = tqdm(total=len(texts), desc=f"personas {lm.name}", unit="item", disable=not progress)
     p, m = yes_probabilities(lm, texts, config.batch_size, progress=bar.update)
@@ -138,7 +145,7 @@ def _score_model(lm, battery, statements, systems, prompt_format, point, config,
     shape = (len(systems), len(statements))
     tensors = {"p_yes": torch.from_numpy(p.reshape(shape)), "mass": torch.from_numpy(m.reshape(shape))}
     record: dict = {"point": point, "traits": [], "norms": [], "heldout_auc": []}
-    if config.vectors:
+    if vectors:
         directions = fit_directions(lm, battery, point, prompt_format, config.batch_size)
         if directions is not None:
             tensors["directions"] = directions.directions
