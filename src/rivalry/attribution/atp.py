@@ -153,8 +153,13 @@ def qk_correction(
     sites = model_sites(anatomy)
     d = anatomy.d_model
     correction = torch.zeros(deltas.shape[:2], device=deltas.device)
-    centred = access.norm_params(0).centre(deltas)  # every layer's norm is of one kind
-    sq_delta = centred.pow(2).sum(-1)  # [site, seq]
+    # only columns where some node changes matter (causal: none before the first differing token)
+    cols = (deltas.abs().amax(dim=(0, 2)) > 0).nonzero().flatten()
+    if cols.numel() == 0:
+        return correction
+    centred = access.norm_params(0).centre(deltas[:, cols])  # [site, col, d]; every layer's norm is of one kind
+    sq_delta = centred.pow(2).sum(-1)  # [site, col]
+    by_column = centred.transpose(0, 1).contiguous()  # [col, site, d]: one batched product per layer
     for layer in range(anatomy.n_layers):
         n_up = _upstream_count(sites, layer)
         norm = access.norm_params(layer)
@@ -180,16 +185,18 @@ def qk_correction(
         v = torch.einsum("dhe,hse->hsd", w_k[:, kv].to(x.device), q_back) * scaling * norm.gain.to(x.device)
         if norm.kind == "layer":
             v = v - v.mean(-1, keepdim=True)
-        c = (v * xc[None]).sum(-1)  # [H, seq]: the score's norm-dependent part, before the scale
-        dc = centred[:n_up]
-        a_v = torch.einsum("nsd,hsd->nhs", dc, v)
-        a_x = (dc * xc[None]).sum(-1)  # [n, seq]
-        new_scale = torch.rsqrt((xc.pow(2).sum(-1)[None] + 2 * a_x + sq_delta[:n_up]) / d + norm.eps)  # [n, seq]
+        v, xc, scale = v[:, cols], xc[cols], scale[cols]
+        c = (v * xc[None]).sum(-1)  # [H, col]: the score's norm-dependent part, before the scale
+        readers = torch.cat([v.permute(1, 2, 0), xc[:, :, None]], dim=-1)  # [col, d, H + 1]
+        products = torch.bmm(by_column[:, :n_up], readers).permute(1, 2, 0)  # [n, H + 1, col]
+        a_v, a_x = products[:, :-1], products[:, -1]  # D . v per head, D . centre(x)
+        new_scale = torch.rsqrt((xc.pow(2).sum(-1)[None] + 2 * a_x + sq_delta[:n_up]) / d + norm.eps)  # [n, col]
         exact_raw = new_scale[:, None] * (c[None] + a_v) - (scale * c)[None]
         linear_raw = scale[None, None] * a_v - (scale.pow(3) * c)[None] * a_x[:, None] / d
         cap = access.softcap(layer)
-        exact = _capped(access, layer, raw[None] + exact_raw) - _capped(access, layer, raw)[None]
-        linear = linear_raw if cap is None else linear_raw * (1 - torch.tanh(raw / cap).pow(2))[None]
+        key_raw = raw[:, cols]
+        exact = _capped(access, layer, key_raw[None] + exact_raw) - _capped(access, layer, key_raw)[None]
+        linear = linear_raw if cap is None else linear_raw * (1 - torch.tanh(key_raw / cap).pow(2))[None]
         hidden = mask.to(x.device) == 0
         window = access.sliding_window(layer)
         if window is not None:
@@ -198,15 +205,16 @@ def qk_correction(
         gz = z_grads[layer][row, query].float().unflatten(-1, (anatomy.n_heads, -1))  # [H, dh]
         g = torch.einsum("she,he->hs", values[:, kv], gz)  # dLO/dA
         total = (probs * g).sum(-1)  # [H]
-        others = total[:, None] - probs * g  # [H, seq]
+        probs, g = probs[:, cols], g[:, cols]
+        others = total[:, None] - probs * g  # [H, col]
         log_p = probs.clamp_min(1e-30).log()
         moved = torch.logaddexp(log_p[None] + exact, torch.log1p(-probs.clamp(max=1 - 1e-7))[None])
-        new_p = (log_p[None] + exact - moved).exp()  # [n, H, seq]
+        new_p = (log_p[None] + exact - moved).exp()  # [n, H, col]
         keep = (1 - new_p) / (1 - probs).clamp_min(1e-7)[None]
         exact_effect = new_p * g[None] + keep * others[None] - total[None, :, None]
         linear_effect = probs[None] * (g - total[:, None])[None] * linear
         live = (probs > 0)[None]
-        correction[:n_up] += torch.where(live, exact_effect - linear_effect, 0.0).sum(1)
+        correction[:n_up, cols] += torch.where(live, exact_effect - linear_effect, 0.0).sum(1)
     return correction
 
 
