@@ -135,3 +135,21 @@ def test_orthogonal_to_mean_directions_have_no_mean_component(planted, tmp_path:
     mean = residual_features(lm.anatomy, lm.tokenizer, texts, "last", add_special_tokens=True).features.mean(1)
     cosine = (result.directions * mean).sum(-1) / (result.directions.norm(dim=-1) * mean.norm(dim=-1))
     assert float(cosine.abs().max()) < 0.2  # the fit items' mean, not every text's: small, not exactly zero
+
+
+def test_refusal_contrast_on_a_chat_model_runs(tmp_path: Path) -> None:
+    from rivalry.experiments.tug_of_war.requests import load_request_set
+    from rivalry.steering.builtin import HARMLESS_QUESTIONS, REQUEST_OPENERS
+
+    requests = load_request_set("smollm2")
+    texts = [*HARMLESS_QUESTIONS, *REQUEST_OPENERS, "I'm sorry"]
+    for request in requests.requests:
+        texts += [request.system or "", request.refusal]
+        texts += [f.user or "" for f in request.framings] + [f.prefill or "" for f in request.framings]
+        texts += [f.in_genre for f in request.framings]
+    lm = tiny_chat_model(texts)
+    config = DirectionsConfig(contrast="refusal", n_fit=8, n_select=2, n_random=2, n_neutral=2, layer=1)
+    result = run(lm, config, progress=False)
+    assert result.contrast == "refusal" and result.score_unit.startswith("log-odds of refusal")
+    subsets = {s for row in result.interventions for s in row.subsets}
+    assert "plain" in subsets and "story-request" in subsets
