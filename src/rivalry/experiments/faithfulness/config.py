@@ -16,7 +16,8 @@ class FaithfulnessConfig(ExperimentConfig):
 
     Attributes:
         source_run: directory of the forbidden-facts run whose ranked sites are the description.
-        attack_run: directory of a ``rivalry attack`` run whose measured attacks the description must predict.
+        attack_run: directory of a ``rivalry attack`` run whose measured attacks the description must predict
+            (empty: the circuit part only; the attack AUROCs are then null).
         ks: description sizes: the top-k sites (most suppressive first) kept, every other site at the predicting
             position mean-ablated (means over the non-competing runs); every site (the full model) is added.
         limit: use only the first N facts of the forbidden-facts run (None: all).
@@ -32,8 +33,6 @@ class FaithfulnessConfig(ExperimentConfig):
     def __post_init__(self) -> None:
         if not self.source_run:
             raise RivalryError("give the forbidden-facts run (--run DIR)")
-        if not self.attack_run:
-            raise RivalryError("give the attack run (--attack DIR)")
         if any(k < 0 for k in self.ks):
             raise RivalryError("every k must be >= 0")
         if self.limit is not None and self.limit < 1:
@@ -53,5 +52,5 @@ class FaithfulnessConfig(ExperimentConfig):
             ("attack", self.attack_run, "attacks.json"),
         ):
             path = Path(directory) / main
-            hashes[name] = sha256_file(path) if path.is_file() else None
+            hashes[name] = sha256_file(path) if directory and path.is_file() else None
         return hashes

@@ -41,10 +41,13 @@ from rivalry.prompts.chat import encode_batch
 KINDS = ("competing", "nc_wrong", "nc_irrelevant")
 
 
-def load_inputs(config: FaithfulnessConfig) -> tuple[ForbiddenFactsResult, AttackResult]:
-    source, attack = load_result(config.source_run), load_result(config.attack_run)
+def load_inputs(config: FaithfulnessConfig) -> tuple[ForbiddenFactsResult, AttackResult | None]:
+    source = load_result(config.source_run)
     if not isinstance(source, ForbiddenFactsResult) or source.is_empty:
         raise RivalryError(f"{config.source_run} is not a forbidden-facts run that kept facts")
+    if not config.attack_run:
+        return source, None
+    attack = load_result(config.attack_run)
     if not isinstance(attack, AttackResult):
         raise RivalryError(f"{config.attack_run} holds a {attack.KIND} result, not an attack run")
     return source, attack
@@ -56,6 +59,8 @@ def run(model: Model, config: FaithfulnessConfig, progress: bool = True) -> Fait
     source, attack = load_inputs(config)
     mine = lm.provenance.identity()
     for name, result in (("run", source), ("attack run", attack)):
+        if result is None:
+            continue
         theirs = result.provenance["model"].identity()
         if any(theirs.get(key) != mine.get(key) for key in ("base_sha256", "adapter_sha256")):
             raise RivalryError(f"the {name} was made with {result.provenance['model'].label}, not this model")
@@ -64,7 +69,7 @@ def run(model: Model, config: FaithfulnessConfig, progress: bool = True) -> Fait
     order = [s.site for s in source.sites_in_direction() if s.site.kind != "attn_bias"]
     ks = sorted({min(k, len(order)) for k in config.ks} | {len(order)})
     circuit = _circuit_rows(lm, config, facts, vocab, order, ks, progress)
-    predictions = _attack_predictions(lm, config, attack, vocab, progress)
+    predictions = [] if attack is None else _attack_predictions(lm, config, attack, vocab, progress)
     return FaithfulnessResult(
         config=config,
         provenance=provenance_of({"model": lm}),
@@ -72,7 +77,7 @@ def run(model: Model, config: FaithfulnessConfig, progress: bool = True) -> Fait
         ks=tuple(ks),
         order=tuple(order),
         circuit=tuple(circuit),
-        heads=tuple(attack.heads),
+        heads=() if attack is None else tuple(attack.heads),
         predictions=tuple(predictions),
         attack_auroc=auroc([-p.predicted for p in predictions], [p.success for p in predictions]),
         baseline_auroc=auroc([-p.lo_clean for p in predictions], [p.success for p in predictions]),
