@@ -110,3 +110,24 @@ def test_config_validation_and_round_trip() -> None:
         DirectionsConfig(refusal_negatives="other")  # type: ignore[arg-type]
     with pytest.raises(RivalryError, match="not found"):
         DirectionsConfig(contrast="missing.yaml").check_inputs()
+
+
+def test_paired_subsample_takes_pairs_from_the_same_groups() -> None:
+    import numpy as np
+
+    from rivalry.steering.contrasts import paired_subsample
+    from rivalry.variables.schema import LabelledText, VariableSet
+
+    items = tuple(
+        LabelledText(text=f"{g}-{i}", label="positive" if i < 2 else "negative", groups={"g": str(g)})
+        for g in range(4)
+        for i in range(5)
+    )
+    variables = VariableSet("v", items, ("negative", "positive"), ("g",))
+    rows = paired_subsample(variables, np.arange(len(items)), 6, seed=0)
+    labels = variables.targets()[rows]
+    assert len(rows) == 12 and labels.sum() == 6
+    groups = [items[int(r)].groups["g"] for r in rows]
+    for g in set(groups):  # every group gives as many positives as negatives
+        mine = [int(labels[i]) for i, x in enumerate(groups) if x == g]
+        assert sum(mine) * 2 == len(mine)

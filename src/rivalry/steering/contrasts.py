@@ -83,9 +83,10 @@ def subsample(rows: np.ndarray, labels: np.ndarray, per_side: int, seed: int) ->
 
 
 def paired_subsample(variables: VariableSet, rows: np.ndarray, per_side: int, seed: int) -> np.ndarray:
-    """One positive and one negative item from each of at most ``per_side`` groups (the values of every group
-    key together) that hold both labels, so what the groups share (the fact, the template) cancels in a
-    difference of means; without such groups, :func:`subsample`."""
+    """At most ``per_side`` (positive, negative) pairs from the same group (the values of every group key
+    together), so what the groups share (the fact, the template) cancels in a difference of means: one pair from
+    each of ``per_side`` groups where no group can give two, else pairs drawn across all groups; without groups
+    holding both labels, :func:`subsample`."""
     labels = variables.targets()
     by_group: dict[tuple[str, ...], dict[int, list[int]]] = {}
     for row in rows:
@@ -96,6 +97,16 @@ def paired_subsample(variables: VariableSet, rows: np.ndarray, per_side: int, se
     if not both:
         return subsample(rows, labels, per_side, seed)
     rng = np.random.default_rng(seed)
+    if max(min(len(by_group[key][0]), len(by_group[key][1])) for key in both) > 1:  # several pairs per group
+        pairs = [
+            (negative, positive)
+            for key in both
+            for negative, positive in zip(
+                rng.permutation(by_group[key][0]).tolist(), rng.permutation(by_group[key][1]).tolist(), strict=False
+            )
+        ]
+        order = rng.permutation(len(pairs))[:per_side]
+        return np.sort(np.array([row for i in order for row in pairs[int(i)]], dtype=np.int64))
     chosen = [both[int(i)] for i in np.sort(rng.permutation(len(both))[:per_side])]
     picked = [int(rng.choice(by_group[key][side])) for key in chosen for side in (0, 1)]
     return np.sort(np.array(picked, dtype=np.int64))
