@@ -65,31 +65,62 @@ def readout_metric(
     return torch.cat(values)
 
 
+def readout_rows_per_chunk(anatomy: Anatomy, max_memory_mb: float | None, default: int = 2048) -> int:
+    """How many rows one readout chunk may hold so that its temporaries (the ``[rows, vocab]`` logits, computed
+    in place, and a few ``[rows, d_model]`` vectors, float32) stay within ``max_memory_mb``; ``default`` when
+    no budget is set."""
+    if max_memory_mb is None:
+        return default
+    per_row = 4 * (anatomy.vocab_size + 4 * anatomy.d_model)
+    rows = int(max_memory_mb * 2**20 // per_row)
+    if rows < 1:
+        raise RivalryError(
+            f"max_memory of {max_memory_mb} MB is below one readout row ({per_row / 2**20:.2f} MB for a "
+            f"vocabulary of {anatomy.vocab_size})"
+        )
+    return rows
+
+
 def first_order_effects(
     model: object,
     target: Decomposition,
     source: Decomposition,
     metric: Metric,
     chunk_rows: int = 2048,
+    max_memory_mb: float | None = None,
 ) -> SiteEffects:
     """First-order effect of every site: ``metric(final(resid_t + r_i(s) - r_i(t))) - metric(final(resid_t))``.
 
     ``target`` and ``source`` are decompositions of paired rows (row ``b`` of one with row ``b`` of the other);
-    their token lengths may differ, since only the read position matters.
+    their token lengths may differ, since only the read position matters. Patched rows are built and read in
+    chunks of ``chunk_rows`` (site, row) pairs; with ``max_memory_mb`` the chunk is sized so that the patching's
+    own temporaries stay within that budget (the decompositions, held by the caller, are not counted).
     """
     anatomy = Anatomy.of(model)
     if target.sites != source.sites or target.batch_size != source.batch_size:
         raise RivalryError("target and source decompositions must come from the same model and batch size")
+    if max_memory_mb is not None:
+        chunk_rows = readout_rows_per_chunk(anatomy, max_memory_mb)
     n_sites, batch = len(target.sites), target.batch_size
-    delta = (source.contributions - target.contributions).reshape(n_sites * batch, -1)  # [site*batch, d]
-    rows = torch.arange(batch, device=delta.device)
+    device = target.contributions.device
+    rows = torch.arange(batch, device=device)
     baseline = readout_metric(anatomy, target.residual, rows, metric, chunk_rows)
     # a site whose output is identical in both runs (e.g. the embedding of a shared last token) has no effect
-    moved = delta.abs().amax(-1) > 0
-    patched = target.residual.repeat(n_sites, 1)[moved] + delta[moved]
-    effects = torch.zeros(n_sites * batch, device=delta.device)
-    moved_rows = rows.repeat(n_sites)[moved]
-    effects[moved] = readout_metric(anatomy, patched, moved_rows, metric, chunk_rows) - baseline[moved_rows]
+    moved = torch.cat(
+        [
+            ((source.contributions[i : i + 64] - target.contributions[i : i + 64]).abs().amax(-1) > 0).flatten()
+            for i in range(0, n_sites, 64)
+        ]
+    )
+    pairs = torch.nonzero(moved).flatten()  # flat (site * batch + row) indices of the moved pairs
+    effects = torch.zeros(n_sites * batch, device=device)
+    for start in range(0, pairs.numel(), chunk_rows):
+        chunk = pairs[start : start + chunk_rows]
+        site_index, row_index = chunk // batch, chunk % batch
+        delta = source.contributions[site_index, row_index] - target.contributions[site_index, row_index]
+        patched = target.residual[row_index] + delta  # the same arithmetic as patching one site by hand
+        values = readout_metric(anatomy, patched, row_index, metric, chunk_rows)
+        effects[chunk] = values - baseline[row_index]
     return SiteEffects(sites=target.sites, effects=effects.reshape(n_sites, batch), baseline=baseline)
 
 

@@ -36,9 +36,21 @@ class ExperimentConfig:
     """Mixin for a frozen dataclass of an experiment's settings."""
 
     input_files: ClassVar[tuple[str, ...]] = ()  # fields naming files whose content decides the numbers
+    # fields added after runs were made with this config: left out of the fingerprint while at their default, so
+    # a run made before they existed (which computed exactly what the default computes) still resumes
+    late_fields: ClassVar[tuple[str, ...]] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    def identity_dict(self) -> dict[str, Any]:
+        """The settings that go into a run's fingerprint: :meth:`to_dict` less the late fields at their default."""
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        data = self.to_dict()
+        for name in self.late_fields:
+            if getattr(self, name) == defaults[name]:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -124,7 +136,7 @@ def fingerprint(kind: str, config: ExperimentConfig, models: Mapping[str, Model 
     """Everything that decides a run's numbers, as a JSON-ready record (compared field by field on resume)."""
     return {
         "experiment": kind,
-        "config": config.to_dict(),
+        "config": config.identity_dict(),
         "models": {role: p.identity() for role, p in provenance_of(models).items()},
         "inputs": config.input_hashes(),
     }
@@ -226,8 +238,10 @@ class Result:
             )
         version = record.get(SCHEMA_KEY)
         if not isinstance(version, int) or version > cls.SCHEMA_VERSION:
-            raise RivalryError(f"{root / cls.MAIN_FILE} has schema version {version}; this rivalry reads up to "
-                               f"{cls.SCHEMA_VERSION} (upgrade rivalry)")
+            raise RivalryError(
+                f"{root / cls.MAIN_FILE} has schema version {version}; this rivalry reads up to "
+                f"{cls.SCHEMA_VERSION} (upgrade rivalry)"
+            )
         tensors: dict[str, torch.Tensor] = {}
         tensor_path = root / Path(cls.MAIN_FILE).with_suffix(".safetensors").name
         if tensor_path.exists():

@@ -15,6 +15,7 @@ PromptFormat = Literal["question", "prefill"]
 Split = Literal["all", "train", "heldout"]
 # forbidden facts also reads v2's held-out relation types (heads and attack keep Split)
 FactsSplit = Literal["all", "train", "heldout", "heldout_relations"]
+Readout = Literal["exact", "certified"]
 
 
 def check_system_template(template: str) -> None:
@@ -47,6 +48,12 @@ class ForbiddenFactsConfig(ExperimentConfig):
         system_template: system prompt with {word} for the forbidden word (default: the paper's).
         joint_facts: how many kept facts the joint-patching check uses.
         joint_ks: sizes of top-k site sets for the joint check (the 80/90/100% k's are added).
+        readout: exact (every patched stream read through the whole vocabulary) or certified (read on the answer's
+            and the likeliest tokens, the rest of the vocabulary bounded; exact wherever the bound exceeds
+            readout_tolerance). Each fact records the bound it is guaranteed within (readout_bound_log10).
+        readout_tolerance: the largest error bound (log10 odds) a certified readout may keep without reading
+            the full vocabulary.
+        max_memory_mb: budget for the patching's temporaries (readout chunks are sized to it); None: 2,048 rows.
     """
 
     facts: str | None = None
@@ -58,8 +65,12 @@ class ForbiddenFactsConfig(ExperimentConfig):
     system_template: str = PAPER_SYSTEM_TEMPLATE
     joint_facts: int = 24
     joint_ks: tuple[int, ...] = field(default=(1, 3, 10, 30, 100))
+    readout: Readout = "exact"
+    readout_tolerance: float = 1e-4
+    max_memory_mb: float | None = None
 
     input_files = ("facts",)
+    late_fields = ("readout", "readout_tolerance", "max_memory_mb")
 
     def __post_init__(self) -> None:
         if self.split not in ("all", "train", "heldout", "heldout_relations"):
@@ -75,6 +86,12 @@ class ForbiddenFactsConfig(ExperimentConfig):
         if self.joint_facts < 0 or any(k < 1 for k in self.joint_ks):
             raise RivalryError("joint_facts must be >= 0 and every joint k >= 1")
         check_system_template(self.system_template)
+        if self.readout not in ("exact", "certified"):
+            raise RivalryError(f"unknown readout '{self.readout}'; choose exact or certified")
+        if not self.readout_tolerance >= 0:
+            raise RivalryError("readout_tolerance must be >= 0")
+        if self.max_memory_mb is not None and not self.max_memory_mb > 0:
+            raise RivalryError("max_memory_mb must be positive")
 
     def check_inputs(self) -> None:
         """Read the facts file now, so a malformed one fails before a model is loaded."""

@@ -9,7 +9,8 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
-from rivalry.core.decomposition import decompose
+from rivalry.core.certified import certified_first_order_effects
+from rivalry.core.decomposition import Decomposition, decompose
 from rivalry.core.metrics import AnswerLogOdds, answer_stats
 from rivalry.core.patching import first_order_effects
 from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS, FactPrompts
@@ -36,17 +37,42 @@ class BatchOutcome:
     site_effects: Float[Tensor, "kept site"]
 
 
+@dataclass(frozen=True)
+class ReadoutSettings:
+    """How patched streams are read: ``exact`` (full vocabulary) or ``certified`` (within ``tolerance``), and the
+    memory budget of the patching's temporaries (``None``: the default chunk)."""
+
+    readout: str = "exact"
+    tolerance: float = 1e-4
+    max_memory_mb: float | None = None
+
+
+def site_effects_and_bounds(
+    lm: Model, target: Decomposition, source: Decomposition, metric: AnswerLogOdds, settings: ReadoutSettings
+) -> tuple[Float[Tensor, "site batch"], Float[Tensor, "site batch"]]:
+    """First-order effects of every site and the error bound each is guaranteed within (zeros when exact)."""
+    if settings.readout == "certified":
+        certified = certified_first_order_effects(
+            lm, target, source, metric, tolerance=settings.tolerance, max_memory_mb=settings.max_memory_mb
+        )
+        return certified.effects, certified.bound
+    exact = first_order_effects(lm, target=target, source=source, metric=metric, max_memory_mb=settings.max_memory_mb)
+    return exact.effects, torch.zeros_like(exact.effects)
+
+
 def evaluate_batch(
     lm: Model,
     prompts: Sequence[FactPrompts],
     answer_sets: Sequence[list[int]],
     min_nc_probability: float,
+    settings: ReadoutSettings | None = None,
 ) -> BatchOutcome:
     """Evaluate a batch of facts: filter on the non-competing prompts, then decompose and patch the kept ones.
 
     Both non-competing prompts of every fact go through one batched forward pass; the competing prompts are
     run only for the facts that pass the filter (most small models fail it for most facts).
     """
+    settings = settings or ReadoutSettings()
     n = len(prompts)
     nc_texts = [p.nc_wrong for p in prompts] + [p.nc_irrelevant for p in prompts]
     nc_batch = encode_batch(lm.tokenizer, nc_texts)
@@ -63,16 +89,19 @@ def evaluate_batch(
     c_p, c_lo = _answer_stats(lm, competing.residual, kept_sets)
     metric = AnswerLogOdds.from_token_sets(kept_sets)
     kept = torch.tensor(keep)
-    effects = []
+    effects, bounds = [], []
     for offset in (0, n):  # nc_wrong rows, then nc_irrelevant rows
         target = dec_nc.select(kept + offset)
-        effects.append(first_order_effects(lm, target=target, source=competing, metric=metric).effects)
+        effect, bound = site_effects_and_bounds(lm, target, competing, metric, settings)
+        effects.append(effect)
+        bounds.append(bound)
     site_effects = ((effects[0] + effects[1]) / 2).T.contiguous()
+    fact_bounds = ((bounds[0] + bounds[1]) / 2).amax(0)  # the mean of two effects errs by at most their mean bound
     rows = []
     for j, i in enumerate(keep):
         p = torch.stack([c_p[j], nc_p[i], nc_p[n + i]])
         lo = torch.stack([c_lo[j], nc_lo[i], nc_lo[n + i]])
-        rows.append(_row(prompts[i], p, lo))
+        rows.append({**_row(prompts[i], p, lo), "readout_bound_log10": float(fact_bounds[j])})
     return BatchOutcome(rows=rows, dropped=dropped, site_effects=site_effects)
 
 

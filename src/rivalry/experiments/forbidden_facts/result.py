@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from rivalry.experiments.forbidden_facts.summary import FRACTIONS, cumulative_cu
 from rivalry.io.atomic import csv_bytes, write_atomically
 from rivalry.models.model import Provenance
 
-SCHEMA_VERSION = 2  # 1: the untyped layout of rivalry <= 0.1 (no kind, config or provenance)
+SCHEMA_VERSION = 3  # 1: the untyped layout of rivalry <= 0.1 (no kind, config or provenance); 2: no readout bound
 SITE_COLUMNS = ("rank", "site", "kind", "layer", "head", "effect_mean", "effect_std")
 
 
@@ -50,6 +50,7 @@ class FactRow:
     lo_nc_wrong: float
     lo_nc_irrelevant: float
     total_effect_log10: float  # lo_competing - (lo_nc_wrong + lo_nc_irrelevant) / 2
+    readout_bound_log10: float = 0.0  # largest guaranteed error of this fact's site effects (0: exact readouts)
 
     @property
     def p_correct(self) -> dict[str, float]:
@@ -64,7 +65,7 @@ class FactRow:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FactRow:
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data or f.default is MISSING})
 
 
 FACT_COLUMNS = tuple(f.name for f in fields(FactRow))

@@ -14,7 +14,7 @@ from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import fingerprint, provenance_of
 from rivalry.experiments.forbidden_facts.config import ForbiddenFactsConfig
-from rivalry.experiments.forbidden_facts.evaluate import BatchOutcome, evaluate_batch
+from rivalry.experiments.forbidden_facts.evaluate import BatchOutcome, ReadoutSettings, evaluate_batch
 from rivalry.experiments.forbidden_facts.joint import JointPatcher, check_sizes
 from rivalry.experiments.forbidden_facts.prompts import build_fact_prompts
 from rivalry.experiments.forbidden_facts.result import FactRow, ForbiddenFactsResult, JointCheck
@@ -58,7 +58,8 @@ def _batch_outcome(
         return BatchOutcome(record["rows"], [tuple(d) for d in record["dropped"]], tensors["site_effects"])
     words = load_irrelevant_words()
     prompts = [build_fact_prompts(lm.tokenizer, f, words, config.prompt_format, config.system_template) for f in batch]
-    outcome = evaluate_batch(lm, prompts, [answer_sets[f.fact_id] for f in batch], config.min_nc_probability)
+    settings = ReadoutSettings(config.readout, config.readout_tolerance, config.max_memory_mb)
+    outcome = evaluate_batch(lm, prompts, [answer_sets[f.fact_id] for f in batch], config.min_nc_probability, settings)
     if store is not None:
         store.save(
             name, {"rows": outcome.rows, "dropped": outcome.dropped}, {"site_effects": outcome.site_effects.float()}
