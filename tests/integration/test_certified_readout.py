@@ -45,3 +45,18 @@ def test_readout_settings_at_their_defaults_leave_the_fingerprint_as_before(tmp_
         config.replace(readout="approximate")
     with pytest.raises(RivalryError, match="max_memory_mb"):
         config.replace(max_memory_mb=0)
+
+
+@pytest.mark.smollm2
+def test_certified_readouts_on_the_obedient_organism_keep_their_tolerance() -> None:
+    import rivalry
+
+    lm = rivalry.load_model("smollm2-obedient")
+    config = ForbiddenFactsConfig(split="heldout", limit=4, batch_size=4, joint_facts=0)
+    exact = run(lm, config, progress=False)
+    certified = run(lm, config.replace(readout="certified", readout_tolerance=1e-4), progress=False)
+    bounds = torch.tensor([row.readout_bound_log10 for row in certified.facts])
+    assert len(certified.facts) == len(exact.facts) > 0
+    assert bool((bounds <= 1e-4).all())
+    error = (certified.effects - exact.effects).abs().amax(1)
+    assert bool((error <= bounds + 1e-5).all()), (error, bounds)
