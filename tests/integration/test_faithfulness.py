@@ -85,3 +85,10 @@ def test_bad_input_is_one_line_and_exit_2(runs, tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not an attack run" in err[0]
+
+
+def test_without_an_attack_run_only_the_circuit_is_judged(runs):
+    lm, root = runs
+    result = rivalry.faithfulness(lm, root / "ff", ks=(1,), limit=2, progress=False)
+    assert result.predictions == () and result.attack_auroc is None and result.baseline_auroc is None
+    assert len(result.circuit) == 2 and result.ks[0] == 1

@@ -63,7 +63,7 @@ def faithfulness(
         settings["source_run"] = str(source_run)
     if attack_run is not None:
         settings["attack_run"] = str(attack_run)
-    base = config or FaithfulnessConfig(source_run="?", attack_run="?")
+    base = config or FaithfulnessConfig(source_run="?")
     return faithfulness_experiment.run(model, base.replace(**settings), progress=progress)
 
 
