@@ -154,23 +154,26 @@ def run_on_ray(
                 break
             done, _ = ray.wait(list(running), num_returns=1)
             actor, task = running.pop(done[0])
-            idle.append(actor)
             bar.update(1)
             job_id = task.job.job_id
             try:
                 value = ray.get(done[0])
             except RayError as error:
-                if isinstance(error, RayActorError) and task.attempts < retries:
-                    task.attempts += 1  # the worker died or is restarting: send the task again, it resumes
-                    queue.insert(0, task)
-                    bar.update(-1)
-                    time.sleep(0.5 * task.attempts)
-                    continue
+                if isinstance(error, RayActorError):  # its worker died: wait for Ray to restart it (or replace it)
+                    idle.append(_ready(actor, actor_class, out))
+                    if task.attempts < retries:
+                        task.attempts += 1  # send the task again: it resumes from the job's stored shards
+                        queue.insert(0, task)
+                        bar.update(-1)
+                        continue
+                else:
+                    idle.append(actor)
                 statuses[job_id] = _fail(out, task.job, _reason(error))
                 if job_id in waiting_merge:
                     del waiting_merge[job_id]
                     bar.update(1)
                 continue
+            idle.append(actor)
             if task.kind == "run":
                 statuses[job_id] = JobStatus(**value)
             elif job_id in waiting_merge:
@@ -186,6 +189,26 @@ def run_on_ray(
         statuses.setdefault(job.job_id, read_status(out, job))
     write_table(out, jobs)
     return SweepOutcome(Path(out), tuple(jobs), tuple(statuses[job.job_id] for job in jobs))
+
+
+RESTART_TIMEOUT_S = 300.0
+
+
+def _ready(actor: Any, actor_class: Any, out: str | Path) -> Any:
+    """``actor`` once Ray has restarted it (a cheap call answers), or a new actor if it does not come back."""
+    import ray
+    from ray.exceptions import GetTimeoutError, RayActorError
+
+    deadline = time.monotonic() + RESTART_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            ray.get(actor.pid.remote(), timeout=30)
+            return actor
+        except RayActorError:
+            time.sleep(1.0)  # still restarting
+        except GetTimeoutError:
+            continue
+    return actor_class.remote(str(out))
 
 
 def _reason(error: Exception) -> str:

@@ -14,9 +14,9 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from rivalry.errors import RivalryError
+from rivalry.experiments.base import Result
 from rivalry.io.atomic import read_json, write_json
 from rivalry.io.store import check_output_directory
-from rivalry.experiments.base import Result
 from rivalry.sweeps.execute import FAILED, FINISHED, JobStatus, ModelCache, finished_result, read_status, run_job
 from rivalry.sweeps.jobs import Job, expand
 from rivalry.sweeps.spec import SweepSpec
