@@ -53,12 +53,11 @@ def unit(direction: Float[Tensor, "... d_model"], eps: float = 1e-12) -> Float[T
 
 def auc(scores: Float[Tensor, " n"], targets: Int[Tensor, " n"]) -> float:
     """Area under the ROC curve of ``scores`` for ``targets`` (ties count a half): P(score_pos > score_neg)."""
-    pos, neg = scores[targets == 1].double(), scores[targets == 0].double()
-    if len(pos) == 0 or len(neg) == 0:
+    from sklearn.metrics import roc_auc_score
+
+    if not bool((targets == 1).any()) or not bool((targets == 0).any()):
         raise RivalryError("an AUC needs items on both sides")
-    greater = (pos[:, None] > neg[None, :]).double().mean()
-    ties = (pos[:, None] == neg[None, :]).double().mean()
-    return float(greater + 0.5 * ties)
+    return float(roc_auc_score(targets.numpy(), scores.double().numpy()))
 
 
 def separation(projection: Float[Tensor, " n"], targets: Int[Tensor, " n"]) -> float:
@@ -105,27 +104,20 @@ class Probe:
 def fit_probe(
     features: Float[Tensor, "n d_model"], targets: Int[Tensor, " n"], l2: float = 1e-2, max_iter: int = 200
 ) -> Probe:
-    """Logistic regression with an L2 penalty ``l2 * ||w||^2 / 2`` on standardised features (deterministic L-BFGS).
+    """Logistic regression (scikit-learn, L-BFGS, deterministic) with an L2 penalty ``l2 * ||w||^2 / 2`` on the
+    mean log-loss over standardised features.
 
-    The mean log-loss plus the penalty is minimised over the standardised weights; the returned weight is mapped
-    back to the original units (``w / std``), so it is a direction in the residual stream.
+    The weight is mapped back to the original units (``w / std``), so it is a direction in the residual stream.
     """
-    x = features.double()
-    y = targets.double()
-    mean, std = x.mean(0), x.std(0).clamp_min(1e-6)
-    z = (x - mean) / std
-    w = torch.zeros(z.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS([w, b], max_iter=max_iter, line_search_fn="strong_wolfe")
+    from sklearn.linear_model import LogisticRegression
 
-    def closure() -> Tensor:
-        optimiser.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(z @ w + b, y) + 0.5 * l2 * (w * w).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        optimiser.step(closure)
-    weight = (w.detach() / std).float()
-    bias = float(b.detach() - (w.detach() / std) @ mean)
+    x = features.double().numpy()
+    y = targets.numpy()
+    mean, std = x.mean(0), x.std(0, ddof=1).clip(min=1e-6)
+    # scikit-learn minimises ||w||^2 / 2 + C * sum(log-loss): C = 1 / (l2 * n) is the same objective
+    model = LogisticRegression(C=1.0 / (l2 * len(y)), max_iter=max_iter, tol=1e-10)
+    model.fit((x - mean) / std, y)
+    scaled = model.coef_[0] / std
+    weight = torch.from_numpy(scaled).float()
+    bias = float(model.intercept_[0] - scaled @ mean)
     return Probe(weight=weight, bias=bias)
