@@ -3,7 +3,8 @@
 from rivalry.sweeps.catalog import SweepExperiment, sweep_experiment, sweep_experiment_names
 from rivalry.sweeps.execute import FAILED, FINISHED, PENDING, JobStatus, ModelCache
 from rivalry.sweeps.jobs import Job, expand
-from rivalry.sweeps.runner import SweepOutcome, load_plan, prepare_sweep, run_serial, run_sweep, sweep_status
+from rivalry.sweeps.outcome import SweepOutcome
+from rivalry.sweeps.runner import load_plan, prepare_sweep, run_serial, run_sweep, sweep_status
 from rivalry.sweeps.spec import ModelSpec, SweepSpec, load_sweep, parse_sweep
 from rivalry.sweeps.table import TABLE_FILE, sweep_rows, write_table
 

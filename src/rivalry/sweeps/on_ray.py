@@ -33,6 +33,7 @@ from rivalry.sweeps.execute import (
     write_status,
 )
 from rivalry.sweeps.jobs import Job
+from rivalry.sweeps.outcome import SweepOutcome, grouped_by_models
 from rivalry.sweeps.spec import Resources
 from rivalry.sweeps.table import write_table
 
@@ -112,8 +113,6 @@ def run_on_ray(
     import ray
     from ray.exceptions import RayActorError, RayError
 
-    from rivalry.sweeps.runner import SweepOutcome, _grouped_by_models
-
     started = _connect(address, workers, ray_init)
     try:
         n_workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1) // max(resources.cpus, 1e-9)))
@@ -128,7 +127,7 @@ def run_on_ray(
         statuses: dict[str, JobStatus] = {}
         queue: list[_Task] = []
         waiting_merge: dict[str, int] = {}
-        for job in _grouped_by_models(jobs):
+        for job in grouped_by_models(jobs):
             if read_status(out, job).state == FINISHED:
                 statuses[job.job_id] = read_status(out, job)
             elif job.shards > 1:

@@ -7,50 +7,20 @@ Ray and the other way round; a rerun skips finished jobs and reads back every fi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tqdm.auto import tqdm
 
 from rivalry.errors import RivalryError
-from rivalry.experiments.base import Result
 from rivalry.io.atomic import read_json, write_json
 from rivalry.io.store import check_output_directory
-from rivalry.sweeps.execute import FAILED, FINISHED, JobStatus, ModelCache, finished_result, read_status, run_job
+from rivalry.sweeps.execute import JobStatus, ModelCache, read_status, run_job
 from rivalry.sweeps.jobs import Job, expand
+from rivalry.sweeps.outcome import SweepOutcome, grouped_by_models
 from rivalry.sweeps.spec import SweepSpec
-from rivalry.sweeps.table import TABLE_FILE, write_table
+from rivalry.sweeps.table import write_table
 
 PLAN_FILE = "sweep.json"
-
-
-@dataclass(frozen=True)
-class SweepOutcome:
-    """The jobs of a sweep and where each stands after a run."""
-
-    out: Path
-    jobs: tuple[Job, ...]
-    statuses: tuple[JobStatus, ...]
-
-    @property
-    def finished(self) -> int:
-        return sum(s.state == FINISHED for s in self.statuses)
-
-    @property
-    def failed(self) -> tuple[JobStatus, ...]:
-        return tuple(s for s in self.statuses if s.state == FAILED)
-
-    def results(self) -> dict[str, Result]:
-        """Job id -> the finished job's typed result (loaded from its directory)."""
-        loaded = {job.job_id: finished_result(self.out, job) for job in self.jobs}
-        return {job_id: result for job_id, result in loaded.items() if result is not None}
-
-    def to_pandas(self) -> Any:
-        """``sweep.csv`` as a DataFrame (one row per job)."""
-        import pandas as pd
-
-        return pd.read_csv(self.out / TABLE_FILE)
 
 
 def prepare_sweep(spec: SweepSpec, out: str | Path) -> list[Job]:
@@ -81,19 +51,11 @@ def load_plan(out: str | Path) -> list[Job]:
     return [Job.from_dict(job) for job in data["jobs"]]
 
 
-def _grouped_by_models(jobs: Sequence[Job]) -> list[Job]:
-    """Jobs of the same models next to each other (stable), so a worker reuses the model it has loaded."""
-    order: dict[str, int] = {}
-    for job in jobs:
-        order.setdefault(repr(sorted(job.model_labels.items())), len(order))
-    return sorted(jobs, key=lambda job: order[repr(sorted(job.model_labels.items()))])
-
-
 def run_serial(jobs: Sequence[Job], out: str | Path, progress: bool = True) -> SweepOutcome:
     """Every job in this process, one after another; the models of consecutive jobs are loaded once."""
     cache = ModelCache()
     statuses = {}
-    for job in tqdm(_grouped_by_models(jobs), desc="sweep", unit="job", disable=not progress):
+    for job in tqdm(grouped_by_models(jobs), desc="sweep", unit="job", disable=not progress):
         statuses[job.job_id] = run_job(job, out, cache)
     ordered = tuple(statuses[job.job_id] for job in jobs)
     write_table(out, jobs)
