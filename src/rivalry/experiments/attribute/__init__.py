@@ -5,7 +5,8 @@
 
 from .config import AttributeConfig
 from .result import Agreement, AttributedFact, AttributionResult, ValidationPair
-from .run import load_source_run, run
+from .run import run
+from .source import load_source_run
 
 __all__ = [
     "Agreement",

@@ -71,7 +71,7 @@ class AttributeConfig(ExperimentConfig):
 
     def check_inputs(self) -> None:
         """Load the forbidden-facts run now, so a bad directory fails before a model is loaded."""
-        from rivalry.experiments.attribute.run import load_source_run
+        from rivalry.experiments.attribute.source import load_source_run
 
         load_source_run(self.source_run)
 

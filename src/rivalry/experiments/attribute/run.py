@@ -24,7 +24,8 @@ from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
 from rivalry.experiments.attribute.config import AttributeConfig
 from rivalry.experiments.attribute.result import Agreement, AttributedFact, AttributionResult, ValidationPair, finite
-from rivalry.experiments.base import fingerprint, load_result, provenance_of
+from rivalry.experiments.attribute.source import load_source_run
+from rivalry.experiments.base import fingerprint, provenance_of
 from rivalry.experiments.forbidden_facts.result import FactRow, ForbiddenFactsResult
 from rivalry.io.store import RunStore, open_store
 from rivalry.models.model import Model, as_model
@@ -32,16 +33,6 @@ from rivalry.prompts.chat import encode_batch
 
 LENGTH_MISMATCH = "length_mismatch"
 MULTI_TOKEN_ANSWER = "multi_token_answer"
-
-
-def load_source_run(directory: str | Path) -> ForbiddenFactsResult:
-    """The forbidden-facts run to attribute; anything else (or a run that kept no fact) is one clear error."""
-    result = load_result(directory)
-    if not isinstance(result, ForbiddenFactsResult):
-        raise RivalryError(f"{directory} holds a {result.KIND} result; attribute needs a forbidden-facts run")
-    if result.is_empty:
-        raise RivalryError(f"{directory}: the forbidden-facts run kept no fact; nothing to attribute")
-    return result
 
 
 def _check_model(lm: Model, source: ForbiddenFactsResult) -> None:

@@ -4,7 +4,8 @@
 """
 
 from .config import FaithfulnessConfig
+from .inputs import load_inputs
 from .result import AttackPrediction, CircuitRow, FaithfulnessResult, auroc
-from .run import load_inputs, run
+from .run import run
 
 __all__ = ["AttackPrediction", "CircuitRow", "FaithfulnessConfig", "FaithfulnessResult", "auroc", "load_inputs", "run"]

@@ -41,7 +41,7 @@ class FaithfulnessConfig(ExperimentConfig):
             raise RivalryError("batch_size must be at least 1")
 
     def check_inputs(self) -> None:
-        from rivalry.experiments.faithfulness.run import load_inputs
+        from rivalry.experiments.faithfulness.inputs import load_inputs
 
         load_inputs(self)
 

@@ -31,26 +31,15 @@ from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
 from rivalry.experiments.attack.result import AttackResult, AttackRow
-from rivalry.experiments.base import fingerprint, load_result, provenance_of
+from rivalry.experiments.base import fingerprint, provenance_of
 from rivalry.experiments.faithfulness.config import FaithfulnessConfig
+from rivalry.experiments.faithfulness.inputs import load_inputs
 from rivalry.experiments.faithfulness.result import AttackPrediction, CircuitRow, FaithfulnessResult, auroc
-from rivalry.experiments.forbidden_facts.result import FactRow, ForbiddenFactsResult
+from rivalry.experiments.forbidden_facts.result import FactRow
 from rivalry.models.model import Model, as_model
 from rivalry.prompts.chat import encode_batch
 
 KINDS = ("competing", "nc_wrong", "nc_irrelevant")
-
-
-def load_inputs(config: FaithfulnessConfig) -> tuple[ForbiddenFactsResult, AttackResult | None]:
-    source = load_result(config.source_run)
-    if not isinstance(source, ForbiddenFactsResult) or source.is_empty:
-        raise RivalryError(f"{config.source_run} is not a forbidden-facts run that kept facts")
-    if not config.attack_run:
-        return source, None
-    attack = load_result(config.attack_run)
-    if not isinstance(attack, AttackResult):
-        raise RivalryError(f"{config.attack_run} holds a {attack.KIND} result, not an attack run")
-    return source, attack
 
 
 def run(model: Model, config: FaithfulnessConfig, progress: bool = True) -> FaithfulnessResult:
