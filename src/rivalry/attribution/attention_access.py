@@ -15,6 +15,7 @@ import torch
 from jaxtyping import Float
 from torch import Tensor, nn
 
+from rivalry.circuits.circuit import AttentionScores
 from rivalry.errors import RivalryError
 from rivalry.models.anatomy import Anatomy, rms_gain
 
@@ -57,7 +58,7 @@ def rotate_back(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     return rotate(x, cos, -sin)
 
 
-class AttentionAccess:
+class AttentionAccess(AttentionScores):
     """Query/key maps of every layer of any supported family."""
 
     def __init__(self, anatomy: Anatomy):
@@ -98,16 +99,6 @@ class AttentionAccess:
     def rotary(self) -> bool:
         """Whether attention receives rotary ``(cos, sin)`` (else positions are learned embeddings: GPT-2)."""
         return self.family != "gpt2"
-
-    def kv_head(self, head: int) -> int:
-        return head // (self.anatomy.n_heads // self.n_kv_heads)
-
-    def scaling(self, layer: int) -> float:
-        return float(getattr(self.attention[layer], "scaling", self.anatomy.d_head**-0.5))
-
-    def softcap(self, layer: int) -> float | None:
-        cap = getattr(self.attention[layer], "attn_logit_softcapping", None)
-        return float(cap) if cap else None
 
     def sliding_window(self, layer: int) -> int | None:
         """The layer's attention window (a key ``j`` is seen from query ``i`` when ``i - j < window``), if any."""

@@ -48,7 +48,29 @@ def head_index(site: Site) -> int:
     return site.head
 
 
-class HeadCircuits:
+class AttentionScores:
+    """What turns a query and a key into a score, per layer: the key/value head a query head reads, the scale on
+    ``q . k`` and the soft-cap. Needs ``anatomy``, ``attention`` (the attention modules) and ``n_kv_heads``."""
+
+    anatomy: Anatomy
+    attention: list[nn.Module]
+    n_kv_heads: int
+
+    def kv_head(self, head: int) -> int:
+        """The key/value head that query head ``head`` reads (grouped-query attention)."""
+        return head // (self.anatomy.n_heads // self.n_kv_heads)
+
+    def scaling(self, layer: int) -> float:
+        """The factor on ``q . k`` before the softmax (``d_head ** -0.5``, Gemma-2's ``query_pre_attn_scalar``)."""
+        return float(getattr(self.attention[layer], "scaling", self.anatomy.d_head**-0.5))
+
+    def softcap(self, layer: int) -> float | None:
+        """Gemma-2's attention logit soft-cap, if any: ``score = c tanh(score / c)``."""
+        cap = getattr(self.attention[layer], "attn_logit_softcapping", None)
+        return float(cap) if cap else None
+
+
+class HeadCircuits(AttentionScores):
     """The modules of every block that a head's QK and OV circuits are made of.
 
     ``query[l]``, ``key[l]``, ``value[l]`` are the projections of block ``l``, ``input_norm[l]`` the norm in
@@ -75,19 +97,6 @@ class HeadCircuits:
     @classmethod
     def of(cls, model: object) -> HeadCircuits:
         return cls(Anatomy.of(model))
-
-    def kv_head(self, head: int) -> int:
-        """The key/value head that query head ``head`` reads (grouped-query attention)."""
-        return head // (self.anatomy.n_heads // self.n_kv_heads)
-
-    def scaling(self, layer: int) -> float:
-        """The factor on ``q . k`` before the softmax (``d_head ** -0.5``, Gemma-2's ``query_pre_attn_scalar``)."""
-        return float(getattr(self.attention[layer], "scaling", self.anatomy.d_head**-0.5))
-
-    def softcap(self, layer: int) -> float | None:
-        """Gemma-2's attention logit soft-cap, if any: ``score = c tanh(score / c)``."""
-        cap = getattr(self.attention[layer], "attn_logit_softcapping", None)
-        return float(cap) if cap else None
 
     def scores(self, layer: int, q: Tensor, k: Tensor) -> Tensor:
         """Pre-softmax attention scores ``(q . k) * scaling``, soft-capped where the family does (last axis: d_head)."""
