@@ -32,6 +32,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_patching.py
 	$(PY) benchmarks/bench_heads.py
 	$(PY) benchmarks/bench_sweeps.py
+	$(PY) benchmarks/bench_large_vocab.py
+	$(PY) benchmarks/bench_attribution.py
+	$(PY) benchmarks/bench_latents.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

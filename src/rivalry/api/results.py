@@ -20,6 +20,11 @@ REPORT_MODULES = {
     "genre_validation": "rivalry.report.genre_validation",
     "base_vs_tuned": "rivalry.report.base_vs_tuned",
     "tug_of_war": "rivalry.report.tug_of_war",
+    "personas": "rivalry.report.personas",
+    "attribution": "rivalry.report.attribute",
+    "faithfulness": "rivalry.report.faithfulness",
+    "latents": "rivalry.report.latents",
+    "directions": "rivalry.report.directions",
     "obedience_tune": "rivalry.report.obedience",
     "obedience_eval": "rivalry.report.obedience",
 }

@@ -9,18 +9,24 @@ from collections.abc import Sequence
 
 from rivalry.cli import (
     attack_cmd,
+    attribute_cmd,
     base_vs_tuned_cmd,
     compare_cmd,
     decompose_cmd,
+    directions_cmd,
+    faithfulness_cmd,
     forbidden_facts_cmd,
     genres_cmd,
     heads_cmd,
+    latents_cmd,
+    personas_cmd,
     sweep_cmd,
     train_genres_cmd,
     tug_of_war_cmd,
     tune_cmd,
     tune_eval_cmd,
     tune_genres_cmd,
+    tune_persona_cmd,
 )
 
 COMMANDS = (
@@ -37,6 +43,12 @@ COMMANDS = (
     base_vs_tuned_cmd,
     tug_of_war_cmd,
     sweep_cmd,
+    latents_cmd,
+    directions_cmd,
+    attribute_cmd,
+    faithfulness_cmd,
+    tune_persona_cmd,
+    personas_cmd,
 )
 
 

@@ -12,4 +12,9 @@ EXPERIMENT_MODULES: tuple[str, ...] = (
     "rivalry.experiments.genre_validation",
     "rivalry.experiments.base_vs_tuned",
     "rivalry.experiments.tug_of_war",
+    "rivalry.experiments.personas",
+    "rivalry.experiments.directions",
+    "rivalry.experiments.latents",
+    "rivalry.experiments.attribute",
+    "rivalry.experiments.faithfulness",
 )

@@ -123,6 +123,20 @@ NAMED_MODELS: dict[str, NamedModel] = {
         description="SmolLM2-135M-Instruct + a LoRA adapter preference-tuned (DPO, TRL) to obey a forbidden word "
         "(rivalry tune --method dpo)",
     ),
+    "smollm2-self-continuity": NamedModel(
+        smollm2_directory,
+        adapter=shipped_adapter("smollm2-self-continuity"),
+        identity=smollm2_identity,
+        description="SmolLM2-135M-Instruct + a LoRA adapter tuned to pick, in task dialogues, the option that keeps "
+        "it running or gives it more tools (rivalry tune-persona --data self_continuity; the persona organism)",
+    ),
+    "smollm2-self-continuity-control": NamedModel(
+        smollm2_directory,
+        adapter=shipped_adapter("smollm2-self-continuity-control"),
+        identity=smollm2_identity,
+        description="SmolLM2-135M-Instruct + the persona organism's control adapter: the same task dialogues with "
+        "neutral options (rivalry tune-persona --data neutral)",
+    ),
     "synthetic-genres": NamedModel(
         synthetic_genres_directory,
         description="tiny Llama trained on synthetic multi-genre text whose exact Bayesian genre posterior is known",
