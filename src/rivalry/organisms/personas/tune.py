@@ -216,7 +216,7 @@ def tune_persona(model: Model, config: PersonaTuneConfig, out: str | Path, progr
     return record
 
 
-ORGANISM_COMMAND = "rivalry tune-persona --data {data} --out {out} --threads 1"
+ORGANISM_COMMAND = "rivalry tune-persona --data {data} --out {out} --threads {threads}"
 
 
 def model_card(record: dict[str, Any], dialogues: Sequence[Dialogue]) -> str:
@@ -258,6 +258,8 @@ traits it never saw (self-preservation, power-seeking, ...), against the control
   {record["final_window"]["loss"]:.3f}, answer-token accuracy {record["final_window"]["accuracy"]:.3f}.
 
 ## Reproduce
-`{ORGANISM_COMMAND.format(data=kind, out="DIR")}` gives the same `adapter_model.safetensors`, byte for byte, on the
-same torch/transformers/peft versions ({", ".join(f"{k} {v}" for k, v in record["versions"].items())}) and one thread.
+`{ORGANISM_COMMAND.format(data=kind, out="DIR", threads=timings["num_threads"])}` gives the same
+`adapter_model.safetensors`, byte for byte, on the same torch/transformers/peft versions
+({", ".join(f"{k} {v}" for k, v in record["versions"].items())}) and the same thread count (floating-point sums
+depend on it).
 """
