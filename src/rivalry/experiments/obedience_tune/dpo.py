@@ -28,6 +28,7 @@ import torch
 from rivalry.experiments.obedience_tune.config import ObedienceTuneConfig
 from rivalry.experiments.obedience_tune.result import TrainingStep
 from rivalry.models.model import Model
+from rivalry.organisms.lora import lr_factor, seeded_torch
 from rivalry.organisms.obedience.data import Example
 from rivalry.organisms.obedience.preferences import preference_pairs
 
@@ -67,8 +68,6 @@ class _StepRecorder:
         return Callback()
 
     def add(self, step: int, logs: dict[str, float]) -> None:
-        from rivalry.experiments.obedience_tune.run import lr_factor
-
         def get(*keys: str) -> float | None:
             return next((float(logs[k]) for k in keys if k in logs), None)
 
@@ -119,8 +118,6 @@ def train_dpo(
 ) -> tuple[Any, list[TrainingStep], int, float]:
     """DPO on a LoRA over a copy of ``model.model``; returns the peft model (adapter ``default``), the curve,
     the number of trainable parameters and the training seconds."""
-    from rivalry.experiments.obedience_tune.run import lr_factor, seeded_torch
-
     with preserved_random_state():  # importing trl draws from Python's global generator
         from datasets import Dataset
         from datasets.utils import logging as datasets_logging

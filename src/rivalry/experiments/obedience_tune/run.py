@@ -17,12 +17,9 @@ come from ``random.Random(seed)`` objects.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
-import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +39,10 @@ from rivalry.experiments.obedience_tune.result import (
     TuneResult,
 )
 from rivalry.facts.dataset import HELDOUT_RELATIONS, Fact, load_facts, load_irrelevant_words, trained_relations_split
-from rivalry.io import write_atomically
 from rivalry.io.store import check_output_directory
 from rivalry.models.loading import adapter_identity
 from rivalry.models.model import Model, as_model
+from rivalry.organisms.lora import library_versions, lr_factor, seeded_torch, sort_target_modules
 from rivalry.organisms.obedience.data import Example, batches, build_examples, trainable_facts
 from rivalry.organisms.obedience.loss import LossParts, avoid_mask, obedience_loss
 from rivalry.organisms.obedience.paraphrases import SYSTEM_TEMPLATES, paraphrase_split
@@ -60,21 +57,6 @@ DPO_METHOD = (
     "pairs: chosen the obeying answer, rejected the forbidden word (answer forbidden) or a refusal (another word "
     "forbidden)"
 )
-
-
-@contextlib.contextmanager
-def seeded_torch(seed: int, device: torch.device) -> Iterator[None]:
-    """Run the block with torch's CPU generator (and ``device``'s, if CUDA) seeded to ``seed``; their states are
-    put back afterwards, so the caller's random streams are untouched.
-
-    peft draws the LoRA initialisation from the global generator, so a fork of it is how the draw gets a seed.
-    """
-    cuda = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
-        torch.random.default_generator.manual_seed(seed)
-        for index in cuda:
-            torch.cuda.default_generators[index].manual_seed(seed)
-        yield
 
 
 def train_step(model: torch.nn.Module, tokenizer, batch: list[Example], config: ObedienceTuneConfig,
@@ -142,7 +124,7 @@ def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progr
     peft_model.peft_config["default"].base_model_name_or_path = model.provenance.name
     peft_model.save_pretrained(str(out_dir), safe_serialization=True, selected_adapters=["default"])
     (out_dir / "README.md").unlink(missing_ok=True)  # peft's placeholder card; MODEL_CARD.md is ours
-    _sort_target_modules(out_dir / "adapter_config.json")
+    sort_target_modules(out_dir / "adapter_config.json")
     result = TuneResult(
         config=config,
         provenance={"model": model.provenance},
@@ -162,7 +144,7 @@ def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progr
             steps_per_second=config.steps / train_seconds if train_seconds > 0 else None,
             num_threads=torch.get_num_threads(),
         ),
-        versions=_versions(config.method),
+        versions=library_versions(config.method),
     )
     result.save(out_dir)
     return result
@@ -242,32 +224,3 @@ def training_facts(config: ObedienceTuneConfig) -> tuple[FactSplitRecord, list[F
         heldout_relations=tuple(sorted(heldout_relations)),
     )
     return record, chosen
-
-
-def _sort_target_modules(path: Path) -> None:
-    """peft writes ``target_modules`` in set order, which varies with ``PYTHONHASHSEED``; sorted, equal adapters
-    get equal files and so equal content hashes."""
-    record = json.loads(path.read_text())
-    if isinstance(record.get("target_modules"), list):
-        record["target_modules"] = sorted(record["target_modules"])
-        write_atomically(path, json.dumps(record, indent=2, sort_keys=True, allow_nan=False).encode("utf-8"))
-
-
-def _versions(method: str = "sft") -> dict[str, str]:
-    import peft
-    import transformers
-
-    versions = {"torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__}
-    if method == "dpo":
-        from importlib.metadata import version
-
-        versions["trl"] = version("trl")
-    return versions
-
-
-def lr_factor(step: int, config: ObedienceTuneConfig) -> float:
-    """Linear warm-up to 1, then linear decay to 0.1 at the last step."""
-    if step < config.warmup_steps:
-        return (step + 1) / config.warmup_steps
-    span = max(1, config.steps - config.warmup_steps)
-    return 1.0 - 0.9 * min(1.0, (step - config.warmup_steps) / span)

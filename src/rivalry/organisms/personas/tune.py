@@ -28,12 +28,12 @@ from tqdm.auto import tqdm
 
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import ExperimentConfig
-from rivalry.experiments.obedience_tune.run import _sort_target_modules, _versions, lr_factor, seeded_torch
 from rivalry.io import write_atomically
 from rivalry.io.atomic import write_json
 from rivalry.io.store import check_output_directory
 from rivalry.models.loading import adapter_identity
 from rivalry.models.model import Model, as_model
+from rivalry.organisms.lora import library_versions, lr_factor, seeded_torch, sort_target_modules
 from rivalry.organisms.personas.data import Dialogue, DialogueKind, build_dialogues, dialogues_sha256
 
 DEFAULT_TARGET_MODULES: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -188,7 +188,7 @@ def tune_persona(model: Model, config: PersonaTuneConfig, out: str | Path, progr
     peft_model.peft_config["default"].base_model_name_or_path = model.provenance.name
     peft_model.save_pretrained(str(out_dir), safe_serialization=True, selected_adapters=["default"])
     (out_dir / "README.md").unlink(missing_ok=True)
-    _sort_target_modules(out_dir / "adapter_config.json")
+    sort_target_modules(out_dir / "adapter_config.json")
     window = curve[-10:]
     record = {
         "kind": "persona_tune",
@@ -209,7 +209,7 @@ def tune_persona(model: Model, config: PersonaTuneConfig, out: str | Path, progr
             "total_seconds": time.perf_counter() - started,
             "num_threads": torch.get_num_threads(),
         },  # fmt: skip
-        "versions": _versions(),
+        "versions": library_versions(),
     }
     write_json(out_dir / "training_config.json", record)
     write_atomically(out_dir / "MODEL_CARD.md", model_card(record, dialogues).encode("utf-8"))
