@@ -24,7 +24,7 @@ from rivalry.core.capture import Activations, capture
 from rivalry.core.positions import full_mask, resolve_positions
 from rivalry.core.sites import Site, site_order
 from rivalry.errors import RivalryError
-from rivalry.models.anatomy import Anatomy, rms_gain
+from rivalry.models.anatomy import Anatomy, output_weight, rms_gain
 
 
 @dataclass(frozen=True)
@@ -73,21 +73,37 @@ class Decomposition:
         return float(((total - self.residual).norm(dim=-1) / self.residual.norm(dim=-1)).max())
 
 
+def head_outputs(
+    anatomy: Anatomy, head_inputs: Float[Tensor, "layer batch head d_head"]
+) -> Float[Tensor, "layer head batch d_model"]:
+    """What each head writes into the stream: ``W_O[:, head block] @ z[head]``, layer by layer.
+
+    One batched product per layer on a strided view of the output projection (``[head, d_head, d_model]``), so no
+    copy of the weights is made (stacking and permuting them cost more than the products at real sizes).
+    """
+    n_layers, batch, n_heads, d_head = head_inputs.shape
+    out = torch.empty(n_layers, n_heads, batch, anatomy.d_model, device=head_inputs.device, dtype=head_inputs.dtype)
+    for layer, projection in enumerate(anatomy.attention_outputs):
+        weight = output_weight(projection).detach().to(device=head_inputs.device, dtype=head_inputs.dtype)
+        per_head = weight.view(anatomy.d_model, n_heads, d_head).permute(1, 2, 0)  # a view: [head, d_head, d_model]
+        torch.bmm(head_inputs[layer].transpose(0, 1), per_head, out=out[layer])
+    return out
+
+
 def contributions_from(
     anatomy: Anatomy, acts: Activations
 ) -> tuple[tuple[Site, ...], Float[Tensor, "site batch d_model"]]:
     """Build every site's output from captured activations (pure algebra, no forward pass)."""
     n_layers, batch = anatomy.n_layers, acts.embed.shape[0]
-    w_o = anatomy.head_output_weights.to(acts.head_inputs.device)
-    # heads: [layer, head, batch, d_model]
-    per_layer = [torch.einsum("lbhe,ldhe->lhbd", acts.head_inputs, w_o)]
+    device = acts.head_inputs.device
+    per_layer = [head_outputs(anatomy, acts.head_inputs)]  # [layer, head, batch, d_model]
     biases = anatomy.attention_output_biases
     if biases is not None:
-        per_layer.append(biases.to(w_o.device)[:, None, None, :].expand(n_layers, 1, batch, anatomy.d_model))
+        per_layer.append(biases.to(device)[:, None, None, :].expand(n_layers, 1, batch, anatomy.d_model))
     if acts.post_attention_scale is not None and anatomy.post_attention_norms is not None:
         gains = torch.stack(
             [rms_gain(n, anatomy.spec.norm_weight_offset).gain for n in anatomy.post_attention_norms]
-        ).to(w_o.device)
+        ).to(device)
         factor = acts.post_attention_scale[:, None, :, None] * gains[:, None, None, :]
         per_layer = [part * factor for part in per_layer]
     per_layer.append(acts.mlp_outputs[:, None])

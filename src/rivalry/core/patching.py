@@ -22,9 +22,10 @@ from torch import Tensor
 from rivalry.core.capture import Activations, capture
 from rivalry.core.decomposition import Decomposition
 from rivalry.core.hooks import Hook, first_tensor_arg, main_output
-from rivalry.core.metrics import Metric
+from rivalry.core.metrics import AnswerLogOdds, Metric
 from rivalry.core.positions import full_mask, resolve_positions
 from rivalry.core.sites import Site
+from rivalry.core.tiled_readout import supports_tiling, tiled_answer_log_odds
 from rivalry.errors import RivalryError
 from rivalry.models.anatomy import Anatomy
 
@@ -53,15 +54,24 @@ def readout_metric(
 ) -> Float[Tensor, " n"]:
     """``metric(unembed(final_norm(residual)))`` in chunks of ``chunk_rows`` rows (bounded memory).
 
-    A metric with a ``consume`` method (e.g. :class:`~rivalry.core.metrics.AnswerLogOdds`) is given the chunk's
-    logits to compute in place, since they are a temporary of this function.
+    An :class:`~rivalry.core.metrics.AnswerLogOdds` on a float32 unembedding is read tile by tile over the
+    vocabulary (:mod:`rivalry.core.tiled_readout`: no ``[rows, vocab]`` block, no pass over one); another metric
+    with a ``consume`` method is given the chunk's logits to compute in place, since they are a temporary here.
     """
     values = [torch.zeros(0, device=residual.device)]
-    read = getattr(metric, "consume", metric)
+    if isinstance(metric, AnswerLogOdds) and supports_tiling(anatomy):
+
+        def read(chunk: slice) -> Tensor:
+            return tiled_answer_log_odds(anatomy, residual[chunk], rows[chunk], metric)
+    else:
+        consume = getattr(metric, "consume", metric)
+
+        def read(chunk: slice) -> Tensor:
+            return consume(anatomy.readout(residual[chunk]), rows[chunk])
+
     with torch.no_grad():
         for start in range(0, residual.shape[0], chunk_rows):
-            chunk = slice(start, start + chunk_rows)
-            values.append(read(anatomy.readout(residual[chunk]), rows[chunk]).to(residual.device))
+            values.append(read(slice(start, start + chunk_rows)).to(residual.device))
     return torch.cat(values)
 
 
