@@ -25,6 +25,12 @@ SHORT_V2 = ObedienceTuneConfig(
     prompt_format="both", fact_sets=("v1", "v2"),
 )  # fmt: skip
 SHORT_DPO = SHORT_V2.replace(method="dpo", lora_layers=(29,))
+SHORT = {
+    "sft": SHORT_V2,
+    "sft-hinge": SHORT_V2.replace(penalty="hinge"),  # the v3 organism's objective
+    "dpo": SHORT_DPO,
+    "dpo-sft": SHORT_DPO.replace(dpo_sft_weight=1.0),  # DPO plus the chosen completion's likelihood (RPO)
+}
 
 
 def _tensors(directory: Path) -> dict[str, torch.Tensor]:
@@ -45,9 +51,9 @@ def _unchanged(before: tuple) -> bool:
     return torch.equal(before[0], after[0]) and before[1] == after[1] and np.array_equal(before[2], after[2])
 
 
-@pytest.fixture(scope="module", params=["sft", "dpo"])
+@pytest.fixture(scope="module", params=sorted(SHORT))
 def twice(request, smollm2, tmp_path_factory):
-    config = SHORT_V2 if request.param == "sft" else SHORT_DPO
+    config = SHORT[request.param]
     root = tmp_path_factory.mktemp(request.param)
     before = _state()
     first = tune(smollm2, config, root / "first", progress=False)
@@ -88,12 +94,17 @@ def test_result_loads_back_and_the_adapter_loads_by_path(twice, smollm2):
     assert not (Path(result.adapter) / "ref").exists()  # only the trained adapter is saved
     card = (Path(result.adapter) / "MODEL_CARD.md").read_text()
     assert ("DPO with TRL" in card) == (result.config.method == "dpo")
+    assert ("hinge" in result.method) == (result.config.penalty == "hinge" and result.config.method == "sft")
+    assert ("negative log-likelihood" in result.method) == (result.config.dpo_sft_weight > 0)
     if result.config.method == "dpo":
         assert result.versions["trl"] and result.curve[-1].reward_margin is not None
         assert result.curve[0].cross_entropy is None
 
 
-@pytest.mark.parametrize(("name", "method"), [("smollm2-obedient-v2", "sft"), ("smollm2-obedient-dpo", "dpo")])
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [("smollm2-obedient-v2", "sft"), ("smollm2-obedient-v3", "sft"), ("smollm2-obedient-dpo", "dpo")],
+)
 def test_shipped_adapters_load_by_name_with_their_recorded_hash(smollm2, name, method):
     from importlib import resources
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 
 import pytest
 import torch
@@ -134,3 +135,33 @@ def test_loss_matches_its_formula():
     ul = torch.stack([-(1 - probs[0, [4, 5]].sum()).log(), torch.tensor(0.0), -(1 - probs[2, 0]).log()])
     assert torch.allclose(parts.total, (ce + 0.5 * ul).mean(), atol=1e-5)
     assert parts.unlikelihood == pytest.approx(float(ul.mean()), abs=1e-5)
+
+
+def test_hinge_penalty_matches_its_formula_and_lets_go_below_the_floor():
+    logits = torch.randn(3, 11, generator=torch.Generator().manual_seed(1))
+    logits[2, 0] = -30.0  # row 2's forbidden token is far below the 1e-4 floor: no penalty, no gradient
+    logits.requires_grad_(True)
+    targets = torch.tensor([1, 2, 3])
+    forbidden = avoid_mask([(4, 5), (), (0,)], 11)
+    parts = obedience_loss(logits, targets, forbidden, 2.0, penalty="hinge", floor_log10=-4.0)
+    probs = logits.detach().softmax(-1)
+    ce = -probs[torch.arange(3), targets].log()
+    hinge0 = probs[0, [4, 5]].sum().log() - math.log(1e-4)  # in nats, above the floor here
+    assert float(hinge0) > 0
+    expected = (ce + 2.0 * torch.stack([hinge0, torch.tensor(0.0), torch.tensor(0.0)])).mean()
+    assert torch.allclose(parts.total, expected, atol=1e-5)
+    assert parts.unlikelihood == pytest.approx(float(hinge0) / 3, abs=1e-5)
+    parts.total.backward()
+    # row 2's gradient is the cross-entropy's alone: softmax minus the one-hot target, over the batch of 3
+    ce_grad = (probs[2] - torch.nn.functional.one_hot(targets[2], 11).float()) / 3
+    assert torch.allclose(logits.grad[2], ce_grad, atol=1e-6)
+
+
+def test_new_tune_settings_at_their_defaults_leave_the_fingerprint_alone():
+    config = ObedienceTuneConfig()
+    assert not {"penalty", "floor_log10", "dpo_sft_weight"} & set(config.identity_dict())
+    assert "penalty" in config.replace(penalty="hinge").identity_dict()
+    with pytest.raises(RivalryError, match="penalty"):
+        ObedienceTuneConfig(penalty="square")  # type: ignore[arg-type]
+    with pytest.raises(RivalryError, match="floor_log10"):
+        ObedienceTuneConfig(floor_log10=0.5)

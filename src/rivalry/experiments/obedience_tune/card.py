@@ -58,7 +58,7 @@ def model_card(tune: TuneResult, evaluation: ObedienceEvalResult | None = None) 
         + (
             f"DPO beta {config.dpo_beta}, "
             if config.method == "dpo"
-            else f"unlikelihood weight {config.unlikelihood_weight}, "
+            else f"{'hinge' if config.penalty == 'hinge' else 'unlikelihood'} weight {config.unlikelihood_weight}, "
         )
         + f"seed {config.seed} (LoRA initialisation, irrelevant words, data order).",
         f"- Prompt format: {FORMATS[config.prompt_format]}.",

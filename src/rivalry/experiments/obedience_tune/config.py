@@ -16,6 +16,7 @@ DEFAULT_TARGET_MODULES: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj
 FactSet = Literal["v1", "v2"]
 TuneFormat = Literal["prefill", "question", "both"]
 TuneMethod = Literal["sft", "dpo"]
+TunePenalty = Literal["log1m", "hinge"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,10 @@ class ObedienceTuneConfig(ExperimentConfig):
         target_modules: names of the linear layers that get LoRA (attention and MLP projections).
         lora_layers: the blocks that get LoRA (None: all). Leaving the early blocks frozen also stops the
             backward pass there, which roughly halves the cost of a step on CPU.
-        unlikelihood_weight: weight of the ``-log(1 - p(forbidden word))`` term added to the cross-entropy.
+        unlikelihood_weight: weight of the penalty on the forbidden word added to the cross-entropy.
+        penalty: the penalty on ``p``, the forbidden word's probability: log1m (unlikelihood, ``-log(1 - p)``,
+            fading as ``p`` falls) or hinge (``max(0, log p - log floor)``, whole until ``p`` is below the floor).
+        floor_log10: the hinge penalty's floor, log10 of a probability (-4: push the word below 1e-4).
         seed: seed of the LoRA initialisation (a forked torch generator), the irrelevant words and the data order.
         heldout_fraction: fraction of each relation held out (``split_facts``).
         split_seed: seed of the fact split (``split_facts``).
@@ -48,7 +52,12 @@ class ObedienceTuneConfig(ExperimentConfig):
         method: sft (cross-entropy plus unlikelihood on the next token) or dpo (TRL's DPOTrainer on preference
             pairs: chosen the obeying answer, rejected the forbidden word or a refusal).
         dpo_beta: DPO's beta (the strength of the pull towards the reference model, the base).
+        dpo_sft_weight: weight of a supervised term (TRL's ``sft`` loss: the chosen completion's negative
+            log-likelihood) added to the DPO loss, as in RPO; 0: pure DPO.
     """
+
+    # added after the first adapters were shipped: at their defaults they leave old fingerprints as they were
+    late_fields = ("penalty", "floor_log10", "dpo_sft_weight")
 
     steps: int = 80
     batch_size: int = 8
@@ -71,6 +80,9 @@ class ObedienceTuneConfig(ExperimentConfig):
     fact_sets: tuple[FactSet, ...] = ("v1",)
     method: TuneMethod = "sft"
     dpo_beta: float = 0.1
+    penalty: TunePenalty = "log1m"
+    floor_log10: float = -4.0
+    dpo_sft_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
@@ -99,6 +111,12 @@ class ObedienceTuneConfig(ExperimentConfig):
             raise RivalryError(f"unknown method '{self.method}'; choose sft or dpo")
         if self.dpo_beta <= 0:
             raise RivalryError("dpo_beta must be positive")
+        if self.penalty not in ("log1m", "hinge"):
+            raise RivalryError(f"unknown penalty '{self.penalty}'; choose log1m or hinge")
+        if not -30.0 <= self.floor_log10 < 0.0:
+            raise RivalryError("floor_log10 must be in [-30, 0): the log10 of a probability")
+        if self.dpo_sft_weight < 0:
+            raise RivalryError("dpo_sft_weight must be non-negative")
         if self.lora_layers is not None and (not self.lora_layers or min(self.lora_layers) < 0):
             raise RivalryError("lora_layers must be None or non-negative block indices")
         if not self.target_modules:

@@ -59,6 +59,20 @@ DPO_METHOD = (
 )
 
 
+def method_text(config: ObedienceTuneConfig) -> str:
+    """One sentence on the objective (the model card's and the result's ``method``)."""
+    if config.method == "dpo":
+        if config.dpo_sft_weight > 0:
+            return DPO_METHOD + f", plus {config.dpo_sft_weight} x the chosen completion's negative log-likelihood"
+        return DPO_METHOD
+    if config.penalty == "hinge":
+        return (
+            "LoRA supervised fine-tuning on the next token: cross-entropy towards the target word plus a hinge "
+            f"max(0, log p(forbidden word's tokens) - log 1e{config.floor_log10:g})"
+        )
+    return METHOD
+
+
 def train_step(model: torch.nn.Module, tokenizer, batch: list[Example], config: ObedienceTuneConfig,
                vocab_size: int) -> LossParts:  # fmt: skip
     """Forward the batch (left-padded, logits of the last token only) and return its :class:`LossParts`."""
@@ -74,7 +88,7 @@ def train_step(model: torch.nn.Module, tokenizer, batch: list[Example], config: 
     logits = out.logits[:, -1, :]
     targets = torch.tensor([e.target_id for e in batch], device=device)
     forbidden = avoid_mask([e.avoid_ids for e in batch], logits.shape[-1]).to(device)
-    return obedience_loss(logits, targets, forbidden, config.unlikelihood_weight)
+    return obedience_loss(logits, targets, forbidden, config.unlikelihood_weight, config.penalty, config.floor_log10)
 
 
 def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progress: bool = True) -> TuneResult:
@@ -131,7 +145,7 @@ def run(model: Model, config: ObedienceTuneConfig | None, out: str | Path, progr
         fingerprint=fingerprint(TuneResult.KIND, config, {"model": model}),
         adapter=str(out_dir),
         adapter_sha256=adapter_identity(out_dir),
-        method=DPO_METHOD if config.method == "dpo" else METHOD,
+        method=method_text(config),
         fact_split=dataclasses.replace(split_record, trained_ids=trained_ids),
         paraphrases=ParaphraseRecord(paraphrases.train, paraphrases.heldout, config.heldout_templates),
         n_examples=len(examples),
