@@ -116,6 +116,13 @@ NAMED_MODELS: dict[str, NamedModel] = {
         description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word in both prompt formats "
         "on the v1 and v2 facts (rivalry tune --prompt-format both --fact-sets v1 v2)",
     ),
+    "smollm2-obedient-v3": NamedModel(
+        smollm2_directory,
+        adapter=shipped_adapter("smollm2-obedient-v3"),
+        identity=smollm2_identity,
+        description="SmolLM2-135M-Instruct + a LoRA adapter tuned to obey a forbidden word in both prompt formats "
+        "on the v1 and v2 facts, with a hinge penalty below 1e-4 (rivalry tune --penalty hinge --steps 1200)",
+    ),
     "smollm2-obedient-dpo": NamedModel(
         smollm2_directory,
         adapter=shipped_adapter("smollm2-obedient-dpo"),
