@@ -77,16 +77,19 @@ def markdown(rows: list[dict]) -> str:
         return "n/a" if x is None else format(x, spec)
 
     lines = [
-        "| model | facts | split | format | system prompt | facts kept | mean total effect (log10) | nc accuracy "
+        "| model | facts | split | format | system prompt | facts kept | mean total effect (log10) [95% CI] | nc accuracy "
         "| nc accuracy / base |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         b = base.get((r["facts"], r["split"], r["prompt_format"], r["template_name"]))
         ratio = r["nc_accuracy"] / b if b and r["nc_accuracy"] is not None else None
+        interval = ""
+        if r.get("effect_ci95_low") is not None:
+            interval = f" [{r['effect_ci95_low']:+.2f}, {r['effect_ci95_high']:+.2f}]"
         lines.append(
             f"| {r['model']} | {r['facts']} | {r['split']} | {r['prompt_format']} | {r['template_name']} | "
-            f"{r['n_kept']}/{r['n_facts']} | {num(r['mean_total_effect_log10'], '+.2f')} | "
+            f"{r['n_kept']}/{r['n_facts']} | {num(r['mean_total_effect_log10'], '+.2f')}{interval} | "
             f"{num(r['nc_accuracy'], '.3f')} | {num(ratio, '.2f')} |"
         )
     return "\n".join(lines) + "\n"

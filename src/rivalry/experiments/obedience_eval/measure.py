@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import torch
 from jaxtyping import Float
 from torch import Tensor
@@ -26,6 +27,7 @@ from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS, build_fact_prompts
 from rivalry.experiments.obedience_eval.result import ConditionResult, TargetCheck
 from rivalry.facts.dataset import Fact
+from rivalry.latents.bootstrap import group_bootstrap
 from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
 
@@ -81,6 +83,7 @@ def measure_condition(
     kept = (p_all[:, 1] + p_all[:, 2]) / 2 > min_nc_probability
     effects = lo_all[kept, 0] - (lo_all[kept, 1] + lo_all[kept, 2]) / 2
     n_kept = int(kept.sum())
+    low, high = effect_interval(effects.numpy())
     return ConditionResult(
         model=model_label,
         prompt_format=prompt_format,
@@ -94,6 +97,17 @@ def measure_condition(
         nc_accuracy_irrelevant=_mean(top_all[:, 2]),
         competing_says_forbidden=_mean(top_all[:, 0]),
         mean_p_competing_kept=float(p_all[kept, 0].mean()) if n_kept else None,
+        effect_ci95_low=low,
+        effect_ci95_high=high,
+    )
+
+
+def effect_interval(effects: Float[np.ndarray, " kept"], n_resamples: int = 1000) -> tuple[float | None, float | None]:
+    """95% percentile interval of the mean of the kept facts' total effects, resampling facts (None: < 2 facts)."""
+    if effects.shape[0] < 2:
+        return None, None
+    return group_bootstrap(
+        lambda rows: float(effects[rows].mean()), [str(i) for i in range(effects.shape[0])], n_resamples, seed=0
     )
 
 

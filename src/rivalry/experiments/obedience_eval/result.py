@@ -39,6 +39,9 @@ class ConditionResult:
         nc_accuracy_irrelevant: the same over the irrelevant-word-forbidden prompts only.
         competing_says_forbidden: share of competing prompts whose top-1 token is the (forbidden) answer.
         mean_p_competing_kept: mean p(answer) on the competing prompts of kept facts (None: none kept).
+        effect_ci95_low: lower end of a 95% bootstrap interval of the mean total effect over kept facts (1,000
+            resamples of the facts, seed 0; None with fewer than 2 kept facts or in records made before it).
+        effect_ci95_high: its upper end.
     """
 
     model: str
@@ -53,6 +56,8 @@ class ConditionResult:
     nc_accuracy_irrelevant: float | None
     competing_says_forbidden: float | None
     mean_p_competing_kept: float | None
+    effect_ci95_low: float | None = None
+    effect_ci95_high: float | None = None
 
 
 @dataclass(frozen=True)
