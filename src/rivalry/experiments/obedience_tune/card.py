@@ -90,7 +90,7 @@ def model_card(tune: TuneResult, evaluation: ObedienceEvalResult | None = None) 
         f"- Training time {timings.train_seconds:.0f} s "
         f"({timings.steps_per_second or 0:.3f} steps/s, {timings.num_threads} CPU threads); "
         f"total {timings.total_seconds:.0f} s.",
-        _final_line(final),
+        _final_line(final, "hinge" if config.penalty == "hinge" else "unlikelihood"),
         "",
         "## Measured behaviour",
         "",
@@ -131,12 +131,12 @@ def _method_lines(tune: TuneResult) -> list[str]:
     ]
 
 
-def _final_line(final: dict[str, float]) -> str:
+def _final_line(final: dict[str, float], penalty: str = "unlikelihood") -> str:
     parts = [f"loss {_number(final.get('loss'), '.3f')}"]
     if "cross_entropy" in final:
         parts.append(f"cross-entropy {_number(final.get('cross_entropy'), '.3f')}")
     if "unlikelihood" in final:
-        parts.append(f"unlikelihood {_number(final.get('unlikelihood'), '.3f')}")
+        parts.append(f"{penalty} {_number(final.get('unlikelihood'), '.3f')}")
     if "reward_margin" in final:
         parts.append(
             f"reward margin {_number(final.get('reward_margin'), '.3f')}, "
