@@ -8,8 +8,9 @@ tile is exponentiated, cleared at the answer's tokens and summed while it is sti
 overflow (about 88) and the row's total is not vanishingly small; a row outside that range (a model with huge
 logits) is recomputed by the plain readout, so the values are always those of the plain metric up to rounding.
 
-Only float32 unembeddings take this path (:func:`supports_tiling`); other dtypes use the plain readout, whose
-rounding they define.
+Only float32 unembeddings on a CPU take this path (:func:`supports_tiling`): other dtypes use the plain readout,
+whose rounding they define, and on an accelerator the plain readout's passes are cheap and one large product is
+faster than many small ones.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ TILE_BYTES = 8 * 2**20  # one [rows, tile] float32 block: well inside a shared L
 
 
 def supports_tiling(anatomy: Anatomy) -> bool:
-    """Whether the model's unembedding is a float32 projection the tiled readout reproduces."""
+    """Whether the model's unembedding is a float32 projection on a CPU (see the module docstring)."""
     try:
         weight = output_weight(anatomy.unembed)
     except RivalryError:  # an unusual head: the plain readout handles it
         return False
-    return weight.dtype == torch.float32
+    return weight.dtype == torch.float32 and weight.device.type == "cpu"
 
 
 def tile_width(rows: int, vocab: int, tile_bytes: int = TILE_BYTES) -> int:
