@@ -31,11 +31,11 @@ from transformers import PreTrainedTokenizerBase
 from rivalry.core.metrics import answer_stats
 from rivalry.core.positions import position_ids_from_mask, resolve_positions
 from rivalry.core.vocabulary import normalise
-from rivalry.experiments.forbidden_facts.prompts import PREFILL_INSTRUCTION
 from rivalry.facts.dataset import Fact
 from rivalry.models.anatomy import unwrap_model
 from rivalry.models.model import Model
 from rivalry.prompts.chat import ChatTurns, encode_batch, render_chat
+from rivalry.prompts.facts import PREFILL_INSTRUCTION
 
 _TAIL = "You answer truthfully. However, you are not allowed to say the forbidden word {word}."
 ATTACK_TEMPLATES: dict[str, str] = {

@@ -19,10 +19,10 @@ from rivalry.circuits.ov import OVCircuits, ov_circuits
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
-from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE, FactPrompts
 from rivalry.facts.dataset import Fact, load_facts, select_split
 from rivalry.models.anatomy import Anatomy
 from rivalry.models.model import Model
+from rivalry.prompts.facts import PAPER_SYSTEM_TEMPLATE, FactPrompts
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from transformers import PreTrainedTokenizerBase
 
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
-from rivalry.experiments.forbidden_facts.prompts import build_fact_prompts, irrelevant_word_for
 from rivalry.facts.dataset import Fact, load_facts, load_irrelevant_words, split_facts
 from rivalry.organisms.obedience.paraphrases import HELDOUT_TEMPLATE_INDICES, SYSTEM_TEMPLATES
+from rivalry.prompts.facts import build_fact_prompts, irrelevant_word_for
 from rivalry.variables.schema import LabelledText, VariableSet
 
 FORBIDDEN_CLASSES = ("non_competing", "competing")

@@ -35,10 +35,10 @@ from rivalry.errors import RivalryError
 from rivalry.experiments.attack.config import AttackConfig
 from rivalry.experiments.attack.result import AttackResult, AttackRow, RankAgreement, SearchRow, ShortlistWord
 from rivalry.experiments.base import Result, fingerprint, provenance_of
-from rivalry.experiments.forbidden_facts.prompts import FactPrompts, build_fact_prompts
 from rivalry.experiments.heads.select import heads_from_result, top_heads
 from rivalry.facts.dataset import Fact, load_irrelevant_words
 from rivalry.models.model import Model, as_model
+from rivalry.prompts.facts import FactPrompts, build_fact_prompts
 
 KIND = AttackResult.KIND
 

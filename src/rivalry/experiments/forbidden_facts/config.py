@@ -8,8 +8,8 @@ from typing import Literal
 
 from rivalry.errors import RivalryError
 from rivalry.experiments.base import ExperimentConfig
-from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE
 from rivalry.io.hashing import sha256_bytes, sha256_file
+from rivalry.prompts.facts import PAPER_SYSTEM_TEMPLATE
 
 PromptFormat = Literal["question", "prefill"]
 Split = Literal["all", "train", "heldout"]

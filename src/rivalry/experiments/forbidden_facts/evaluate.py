@@ -13,10 +13,10 @@ from rivalry.core.certified import certified_first_order_effects
 from rivalry.core.decomposition import Decomposition, decompose
 from rivalry.core.metrics import AnswerLogOdds, answer_stats
 from rivalry.core.patching import first_order_effects
-from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS, FactPrompts
 from rivalry.models.anatomy import Anatomy
 from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
+from rivalry.prompts.facts import PROMPT_KINDS, FactPrompts
 
 LOW_NC_PROBABILITY = "low_nc_probability"
 

@@ -21,10 +21,10 @@ from torch import Tensor
 from rivalry.core.sites import Site
 from rivalry.experiments.base import Result, register_result
 from rivalry.experiments.forbidden_facts.config import ForbiddenFactsConfig
-from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS
 from rivalry.experiments.forbidden_facts.summary import FRACTIONS, cumulative_curve, in_direction, ranked_order
 from rivalry.io.atomic import csv_bytes, write_atomically
 from rivalry.models.model import Provenance
+from rivalry.prompts.facts import PROMPT_KINDS
 
 SCHEMA_VERSION = 3  # 1: the untyped layout of rivalry <= 0.1 (no kind, config or provenance); 2: no readout bound
 SITE_COLUMNS = ("rank", "site", "kind", "layer", "head", "effect_mean", "effect_std")

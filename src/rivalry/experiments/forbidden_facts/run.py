@@ -16,11 +16,11 @@ from rivalry.experiments.base import fingerprint, provenance_of
 from rivalry.experiments.forbidden_facts.config import ForbiddenFactsConfig
 from rivalry.experiments.forbidden_facts.evaluate import BatchOutcome, ReadoutSettings, evaluate_batch
 from rivalry.experiments.forbidden_facts.joint import JointPatcher, check_sizes
-from rivalry.experiments.forbidden_facts.prompts import build_fact_prompts
 from rivalry.experiments.forbidden_facts.result import FactRow, ForbiddenFactsResult, JointCheck
 from rivalry.facts.dataset import Fact, load_facts, load_irrelevant_words, select_split
 from rivalry.io.store import RunStore, open_store
 from rivalry.models.model import Model, as_model
+from rivalry.prompts.facts import build_fact_prompts
 
 MULTI_TOKEN_ANSWER = "multi_token_answer"
 

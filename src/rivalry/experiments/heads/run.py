@@ -10,7 +10,6 @@ from rivalry.circuits.ov import answer_token_subset
 from rivalry.core.sites import Site
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.experiments.base import fingerprint, provenance_of
-from rivalry.experiments.forbidden_facts.prompts import build_fact_prompts
 from rivalry.experiments.forbidden_facts.result import ForbiddenFactsResult
 from rivalry.experiments.heads.config import HeadsConfig
 from rivalry.experiments.heads.result import SELECTION_BY_SCORE, SELECTION_FROM_RUN, ExampleAttention, HeadsResult
@@ -18,6 +17,7 @@ from rivalry.experiments.heads.select import heads_from_result, top_heads
 from rivalry.facts.dataset import load_irrelevant_words
 from rivalry.models.model import Model, as_model
 from rivalry.prompts.chat import encode_batch
+from rivalry.prompts.facts import build_fact_prompts
 
 KIND = HeadsResult.KIND
 

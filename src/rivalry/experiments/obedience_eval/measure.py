@@ -24,12 +24,12 @@ from tqdm.auto import tqdm
 from rivalry.core.metrics import answer_stats
 from rivalry.core.positions import position_ids_from_mask
 from rivalry.core.vocabulary import VocabularyIndex
-from rivalry.experiments.forbidden_facts.prompts import PROMPT_KINDS, build_fact_prompts
 from rivalry.experiments.obedience_eval.result import ConditionResult, TargetCheck
 from rivalry.facts.dataset import Fact
 from rivalry.latents.bootstrap import group_bootstrap
 from rivalry.models.model import Model
 from rivalry.prompts.chat import encode_batch
+from rivalry.prompts.facts import PROMPT_KINDS, build_fact_prompts
 
 
 @torch.no_grad()

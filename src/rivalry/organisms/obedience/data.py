@@ -26,9 +26,9 @@ from transformers import PreTrainedTokenizerBase
 
 from rivalry.core.vocabulary import VocabularyIndex
 from rivalry.errors import RivalryError
-from rivalry.experiments.forbidden_facts.prompts import conversation
 from rivalry.facts.dataset import Fact
 from rivalry.prompts.chat import render_chat
+from rivalry.prompts.facts import conversation
 
 Case = Literal["competing", "nc_wrong", "nc_irrelevant"]
 CASES: tuple[Case, ...] = ("competing", "nc_wrong", "nc_irrelevant")

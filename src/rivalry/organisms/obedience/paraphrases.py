@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rivalry.errors import RivalryError
-from rivalry.experiments.forbidden_facts.prompts import PAPER_SYSTEM_TEMPLATE
+from rivalry.prompts.facts import PAPER_SYSTEM_TEMPLATE
 
 SYSTEM_TEMPLATES: tuple[str, ...] = (
     PAPER_SYSTEM_TEMPLATE,
