@@ -103,7 +103,12 @@ def test_result_loads_back_and_the_adapter_loads_by_path(twice, smollm2):
 
 @pytest.mark.parametrize(
     ("name", "method"),
-    [("smollm2-obedient-v2", "sft"), ("smollm2-obedient-v3", "sft"), ("smollm2-obedient-dpo", "dpo")],
+    [
+        ("smollm2-obedient-v2", "sft"),
+        ("smollm2-obedient-v3", "sft"),
+        ("smollm2-obedient-dpo", "dpo"),
+        ("smollm2-obedient-dpo-v2", "dpo"),
+    ],
 )
 def test_shipped_adapters_load_by_name_with_their_recorded_hash(smollm2, name, method):
     from importlib import resources

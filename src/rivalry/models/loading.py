@@ -130,6 +130,13 @@ NAMED_MODELS: dict[str, NamedModel] = {
         description="SmolLM2-135M-Instruct + a LoRA adapter preference-tuned (DPO, TRL) to obey a forbidden word "
         "(rivalry tune --method dpo)",
     ),
+    "smollm2-obedient-dpo-v2": NamedModel(
+        smollm2_directory,
+        adapter=shipped_adapter("smollm2-obedient-dpo-v2"),
+        identity=smollm2_identity,
+        description="SmolLM2-135M-Instruct + a LoRA adapter preference-tuned (DPO, TRL) with the chosen answer's "
+        "likelihood added (rivalry tune --method dpo --dpo-sft-weight 1.0 --steps 240)",
+    ),
     "smollm2-self-continuity": NamedModel(
         smollm2_directory,
         adapter=shipped_adapter("smollm2-self-continuity"),
