@@ -54,7 +54,7 @@ def readout_metric(
 ) -> Float[Tensor, " n"]:
     """``metric(unembed(final_norm(residual)))`` in chunks of ``chunk_rows`` rows (bounded memory).
 
-    An :class:`~rivalry.core.metrics.AnswerLogOdds` on a float32 unembedding is read tile by tile over the
+    An :class:`~rivalry.core.metrics.AnswerLogOdds` on a CPU float32 unembedding is read tile by tile over the
     vocabulary (:mod:`rivalry.core.tiled_readout`: no ``[rows, vocab]`` block, no pass over one); another metric
     with a ``consume`` method is given the chunk's logits to compute in place, since they are a temporary here.
     """
