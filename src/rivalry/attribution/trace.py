@@ -164,7 +164,4 @@ def trace(
 
 def readout_with_grad(anatomy: Anatomy, residual: Float[Tensor, "n d_model"]) -> Float[Tensor, "n vocab"]:
     """Logits of residual vectors through the model's final norm and unembedding, differentiably (soft-cap too)."""
-    logits = anatomy.unembed(anatomy.final_norm(residual)).float()
-    if anatomy.logit_softcap is not None:
-        logits = torch.tanh(logits / anatomy.logit_softcap) * anatomy.logit_softcap
-    return logits
+    return anatomy.cap_logits(anatomy.unembed(anatomy.final_norm(residual)).float())

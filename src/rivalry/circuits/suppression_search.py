@@ -111,9 +111,7 @@ def answer_gradient(lm: object, residual: Float[Tensor, " d_model"], answer_set:
     assert isinstance(weight, Tensor)
     x = residual.detach().to(device=weight.device, dtype=weight.dtype).clone().requires_grad_(True)
     with torch.enable_grad():
-        logits = anatomy.unembed(norm(x[None])).float()
-        if anatomy.logit_softcap is not None:
-            logits = torch.tanh(logits / anatomy.logit_softcap) * anatomy.logit_softcap
+        logits = anatomy.cap_logits(anatomy.unembed(norm(x[None])).float())
         lo = AnswerLogOdds.from_token_sets([list(answer_set)])(logits, torch.zeros(1, dtype=torch.long))
         (grad,) = torch.autograd.grad(lo.sum(), x)
     return grad.float()

@@ -91,12 +91,6 @@ def _normed(anatomy: Anatomy, residual: Float[Tensor, "n d_model"]) -> Float[Ten
         return anatomy.final_norm(residual.to(device=weight.device, dtype=weight.dtype)).float()
 
 
-def _capped(anatomy: Anatomy, logits: Tensor) -> Tensor:
-    if anatomy.logit_softcap is None:
-        return logits
-    return torch.tanh(logits / anatomy.logit_softcap) * anatomy.logit_softcap
-
-
 def _candidates(
     logits: Float[Tensor, "batch vocab"], answer: AnswerLogOdds, k: int
 ) -> tuple[Int[Tensor, "batch width"], Bool[Tensor, "batch width"], Bool[Tensor, "batch width"]]:
@@ -191,7 +185,7 @@ def certified_first_order_effects(
     full = normed_target @ readout.weight.T
     if readout.bias is not None:
         full = full + readout.bias
-    logits_target = _capped(anatomy, full)
+    logits_target = anatomy.cap_logits(full)
     rows = torch.arange(batch, device=device)
     baseline = answer(logits_target, rows)
     candidates, is_answer, used = _candidates(logits_target, answer, n_candidates)
@@ -215,7 +209,7 @@ def certified_first_order_effects(
         z = normed @ picked.T
         if readout.bias is not None:
             z = z + readout.bias[candidates[b]]
-        logits_c = _capped(anatomy, z)  # [m, width]
+        logits_c = anatomy.cap_logits(z)  # [m, width]
         inside = _logsumexp(logits_c[:, :n_answer].masked_fill(~used[b, :n_answer], neg_inf))
         outside_c = _logsumexp(logits_c[:, n_answer:].masked_fill(~used[b, n_answer:], neg_inf))
         spread = distance[:, None] * maxima[None, :]  # [m, bucket]

@@ -62,7 +62,7 @@ def tiled_answer_log_odds(
     ids = metric.answer_ids.to(device)[rows]
     valid = metric.valid.to(device)[rows]
     n, vocab = normed.shape[0], weight.shape[0]
-    inside = _answer_logits(normed, weight, bias, ids, anatomy.logit_softcap)
+    inside = anatomy.cap_logits(_answer_logits(normed, weight, bias, ids))
     inside = inside.masked_fill(~valid, float("-inf")).logsumexp(-1)
     width = tile_width(n, vocab, tile_bytes)
     total = torch.zeros(n, dtype=torch.float64, device=device)
@@ -74,7 +74,7 @@ def tiled_answer_log_odds(
         torch.mm(normed, weight[start:stop].T, out=tile)
         if bias is not None:
             tile.add_(cast(Tensor, bias)[start:stop])
-        if anatomy.logit_softcap is not None:
+        if anatomy.logit_softcap is not None:  # cap_logits, in place on the tile
             tile.div_(anatomy.logit_softcap).tanh_().mul_(anatomy.logit_softcap)
         tile.exp_()
         here = (ids >= start) & (ids < stop)
@@ -96,12 +96,9 @@ def _answer_logits(
     weight: Float[Tensor, "vocab d_model"],
     bias: Tensor | None,
     ids: Int[Tensor, "n width"],
-    softcap: float | None,
 ) -> Float[Tensor, "n width"]:
-    """The logits of each row's answer tokens (the same products the tiles make, for a few columns)."""
+    """The uncapped logits of each row's answer tokens (the same products the tiles make, for a few columns)."""
     picked = torch.einsum("nd,nwd->nw", normed, weight[ids].float())
     if bias is not None:
         picked = picked + bias.float()[ids]
-    if softcap is not None:
-        picked = torch.tanh(picked / softcap) * softcap
     return picked

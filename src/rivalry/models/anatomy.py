@@ -131,6 +131,10 @@ class Anatomy:
         """Logits of residual-stream vectors, through the model's own final norm and unembedding (exact)."""
         weight = cast(Tensor, self.final_norm.weight)
         logits = self.unembed(self.final_norm(residual.to(device=weight.device, dtype=weight.dtype)))
-        if self.logit_softcap is not None:
-            logits = torch.tanh(logits / self.logit_softcap) * self.logit_softcap
-        return logits.float()
+        return self.cap_logits(logits).float()
+
+    def cap_logits(self, logits: Tensor) -> Tensor:
+        """The model's final logit soft-cap ``c * tanh(z / c)`` (Gemma-2), or ``logits`` as they are without one."""
+        if self.logit_softcap is None:
+            return logits
+        return torch.tanh(logits / self.logit_softcap) * self.logit_softcap
